@@ -1,0 +1,1 @@
+urlpatterns: list = []  # result API: leaderboards, agreement, rater quality, exports, feedback ingestion

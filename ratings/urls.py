@@ -1,0 +1,1 @@
+urlpatterns: list = []  # owner result pages: leaderboard, agreement, raters, exports, feedback

@@ -1,0 +1,50 @@
+"""Reads and querysets for tasks. Permission scoping lives here, so every page and API shares it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from evalsite.permissions import is_owner
+from tasks.models import Study
+
+
+def studies_visible_to(*, user: Any) -> QuerySet[Study]:
+    """Studies an account may see as owner: its own, those shared with it; staff see all; raters none."""
+    if not is_owner(user):
+        return Study.objects.none()
+    qs = Study.objects.all()
+    if not user.is_staff:
+        qs = qs.filter(Q(owner=user) | Q(shared_with=user)).distinct()
+    return qs
+
+
+def study_for_owner(*, user: Any, slug: str) -> Study:
+    """The study with this slug if the account may manage it; otherwise 404 (never reveal that it exists)."""
+    study = studies_visible_to(user=user).filter(slug=slug).first()
+    if study is None:
+        raise Http404("No such study")
+    return study
+
+
+def study_counts(*, study: Study) -> dict[str, int]:
+    """Headline numbers for the owner's study page."""
+    counts = Study.objects.filter(pk=study.pk).aggregate(
+        systems=Count("systems", distinct=True),
+        prompts=Count("prompts", distinct=True),
+        raters=Count("raters", distinct=True),
+    )
+    counts["outputs"] = study.outputs.count()
+    counts["comparisons"] = study.comparisons.count()
+    counts["assignments_submitted"] = study.assignments.filter(status="submitted").count()
+    return counts
+
+
+def study_for_rater_link(*, slug: str) -> Study:
+    """A study a rater may open: live or paused (paused shows a notice); drafts and unknown slugs are 404."""
+    study = Study.objects.filter(slug=slug, status__in=[Study.Status.LIVE, Study.Status.PAUSED, Study.Status.CLOSED]).first()
+    if study is None:
+        raise Http404("No such study")
+    return study

@@ -22,7 +22,14 @@ class ApplicationError(Exception):
 
     status_code = status.HTTP_400_BAD_REQUEST
 
-    def __init__(self, message: str, *, code: str = "invalid", extra: dict[str, Any] | None = None, status_code: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        extra: dict[str, Any] | None = None,
+        status_code: int | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.code = code
@@ -49,5 +56,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
         message = str(detail) if not isinstance(detail, (dict, list)) else "Request failed"
-        response.data = {"message": message, "code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error", "extra": {}}
+        response.data = {
+            "message": message,
+            "code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error",
+            "extra": {},
+        }
     return response

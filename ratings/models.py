@@ -156,7 +156,9 @@ class QualityEvent(models.Model):
     action = models.CharField(max_length=10, choices=Action.choices)
     rule = models.CharField(max_length=50, blank=True, help_text="The rule that fired; blank when the owner acted.")
     reason = models.TextField()
-    by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

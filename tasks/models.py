@@ -110,9 +110,13 @@ class Study(models.Model):
             models.CheckConstraint(name="study_likert_scale", condition=Q(likert_scale__in=[0, 5, 7])),
             models.CheckConstraint(name="study_redundancy_positive", condition=Q(redundancy__gte=1)),
             models.CheckConstraint(name="study_gold_rate_range", condition=Q(gold_rate__gte=0) & Q(gold_rate__lte=1)),
-            models.CheckConstraint(name="study_repeat_rate_range", condition=Q(repeat_rate__gte=0) & Q(repeat_rate__lte=1)),
+            models.CheckConstraint(
+                name="study_repeat_rate_range", condition=Q(repeat_rate__gte=0) & Q(repeat_rate__lte=1)
+            ),
             models.CheckConstraint(name="study_lease_positive", condition=Q(lease_minutes__gte=1)),
-            models.CheckConstraint(name="study_status_valid", condition=Q(status__in=["draft", "live", "paused", "closed"])),
+            models.CheckConstraint(
+                name="study_status_valid", condition=Q(status__in=["draft", "live", "paused", "closed"])
+            ),
             models.CheckConstraint(name="study_modality_valid", condition=Q(modality__in=["text", "image"])),
         ]
 
@@ -223,7 +227,8 @@ class Comparison(models.Model):
             models.CheckConstraint(name="comparison_kind_valid", condition=Q(kind__in=["regular", "gold", "repeat"])),
             models.CheckConstraint(
                 name="comparison_repeat_has_origin",
-                condition=(Q(kind="repeat") & Q(repeat_of__isnull=False)) | (~Q(kind="repeat") & Q(repeat_of__isnull=True)),
+                condition=(Q(kind="repeat") & Q(repeat_of__isnull=False))
+                | (~Q(kind="repeat") & Q(repeat_of__isnull=True)),
             ),
             models.UniqueConstraint(fields=["output_a", "output_b", "kind"], name="comparison_unique_pair_kind"),
         ]
@@ -253,9 +258,13 @@ class Rater(models.Model):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="raters")
     platform = models.CharField(max_length=10, choices=Platform.choices)
     external_id = models.CharField(max_length=200)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="rater_profiles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="rater_profiles"
+    )
     invite_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
-    session_meta = models.JSONField(default=dict, blank=True, help_text="Platform ids: STUDY_ID, SESSION_ID, hitId, ...")
+    session_meta = models.JSONField(
+        default=dict, blank=True, help_text="Platform ids: STUDY_ID, SESSION_ID, hitId, ..."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     excluded = models.BooleanField(default=False, help_text="Judgments kept but left out of results.")
     consented_at = models.DateTimeField(null=True, blank=True)
@@ -325,7 +334,9 @@ class OutputReport(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(name="report_reason_valid", condition=Q(reason__in=["unsafe", "broken", "identity"])),
+            models.CheckConstraint(
+                name="report_reason_valid", condition=Q(reason__in=["unsafe", "broken", "identity"])
+            ),
             models.UniqueConstraint(fields=["assignment", "output", "reason"], name="report_unique_per_assignment"),
         ]
 

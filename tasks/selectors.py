@@ -44,7 +44,9 @@ def study_counts(*, study: Study) -> dict[str, int]:
 
 def study_for_rater_link(*, slug: str) -> Study:
     """A study a rater may open: live or paused (paused shows a notice); drafts and unknown slugs are 404."""
-    study = Study.objects.filter(slug=slug, status__in=[Study.Status.LIVE, Study.Status.PAUSED, Study.Status.CLOSED]).first()
+    study = Study.objects.filter(
+        slug=slug, status__in=[Study.Status.LIVE, Study.Status.PAUSED, Study.Status.CLOSED]
+    ).first()
     if study is None:
         raise Http404("No such study")
     return study

@@ -6,182 +6,406 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tasks', '0001_initial'),
+        ("tasks", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('prefix', models.CharField(help_text='First characters, shown to identify the key.', max_length=16, unique=True)),
-                ('key_hash', models.CharField(max_length=128)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_keys', to='tasks.study')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "prefix",
+                    models.CharField(
+                        help_text="First characters, shown to identify the key.", max_length=16, unique=True
+                    ),
+                ),
+                ("key_hash", models.CharField(max_length=128)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="api_keys", to="tasks.study"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Export',
+            name="Export",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('format', models.CharField(choices=[('judgments', 'judgments.jsonl'), ('preferences', 'preferences.jsonl'), ('battles', 'battles.json'), ('leaderboard', 'leaderboard.json')], max_length=12)),
-                ('file_type', models.CharField(default='jsonl', help_text='jsonl, json, csv or zip.', max_length=10)),
-                ('filters', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('rows_total', models.PositiveIntegerField(default=0)),
-                ('rows_done', models.PositiveIntegerField(default=0)),
-                ('file', models.FileField(blank=True, max_length=200, upload_to='exports/')),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exports', to='tasks.study')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("judgments", "judgments.jsonl"),
+                            ("preferences", "preferences.jsonl"),
+                            ("battles", "battles.json"),
+                            ("leaderboard", "leaderboard.json"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("file_type", models.CharField(default="jsonl", help_text="jsonl, json, csv or zip.", max_length=10)),
+                ("filters", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("rows_total", models.PositiveIntegerField(default=0)),
+                ("rows_done", models.PositiveIntegerField(default=0)),
+                ("file", models.FileField(blank=True, max_length=200, upload_to="exports/")),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="exports", to="tasks.study"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Judgment',
+            name="Judgment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rationale', models.TextField(blank=True)),
-                ('seconds', models.FloatField(help_text='Seconds the rater spent, measured server side from the lease.')),
-                ('gold_correct', models.BooleanField(blank=True, help_text='Gold items: did every criterion match?', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('assignment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='judgment', to='tasks.assignment')),
-                ('comparison', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='judgments', to='tasks.comparison')),
-                ('rater', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='judgments', to='tasks.rater')),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='judgments', to='tasks.study')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("rationale", models.TextField(blank=True)),
+                (
+                    "seconds",
+                    models.FloatField(help_text="Seconds the rater spent, measured server side from the lease."),
+                ),
+                (
+                    "gold_correct",
+                    models.BooleanField(blank=True, help_text="Gold items: did every criterion match?", null=True),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "assignment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="judgment", to="tasks.assignment"
+                    ),
+                ),
+                (
+                    "comparison",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="judgments", to="tasks.comparison"
+                    ),
+                ),
+                (
+                    "rater",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="judgments", to="tasks.rater"
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="judgments", to="tasks.study"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='JudgmentChoice',
+            name="JudgmentChoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('criterion', models.CharField(max_length=50)),
-                ('choice', models.CharField(max_length=10)),
-                ('likert_a', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('likert_b', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('judgment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='choices', to='ratings.judgment')),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tasks.study')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("criterion", models.CharField(max_length=50)),
+                ("choice", models.CharField(max_length=10)),
+                ("likert_a", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("likert_b", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "judgment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="choices", to="ratings.judgment"
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tasks.study"),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Leaderboard',
+            name="Leaderboard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('criterion', models.CharField(max_length=50)),
-                ('tag', models.CharField(blank=True, max_length=100)),
-                ('method', models.CharField(default='bradley_terry', max_length=30)),
-                ('params', models.JSONField(default=dict)),
-                ('result', models.JSONField(default=dict)),
-                ('n_judgments', models.PositiveIntegerField(default=0)),
-                ('computed_at', models.DateTimeField()),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='leaderboards', to='tasks.study')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("criterion", models.CharField(max_length=50)),
+                ("tag", models.CharField(blank=True, max_length=100)),
+                ("method", models.CharField(default="bradley_terry", max_length=30)),
+                ("params", models.JSONField(default=dict)),
+                ("result", models.JSONField(default=dict)),
+                ("n_judgments", models.PositiveIntegerField(default=0)),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="leaderboards", to="tasks.study"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['study', 'criterion', 'tag'],
+                "ordering": ["study", "criterion", "tag"],
             },
         ),
         migrations.CreateModel(
-            name='QualityEvent',
+            name="QualityEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('flagged', 'Flagged'), ('unflagged', 'Unflagged'), ('blocked', 'Blocked'), ('unblocked', 'Unblocked'), ('excluded', 'Judgments excluded'), ('included', 'Judgments included again')], max_length=10)),
-                ('rule', models.CharField(blank=True, help_text='The rule that fired; blank when the owner acted.', max_length=50)),
-                ('reason', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('by_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('rater', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quality_events', to='tasks.rater')),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quality_events', to='tasks.study')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("flagged", "Flagged"),
+                            ("unflagged", "Unflagged"),
+                            ("blocked", "Blocked"),
+                            ("unblocked", "Unblocked"),
+                            ("excluded", "Judgments excluded"),
+                            ("included", "Judgments included again"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "rule",
+                    models.CharField(
+                        blank=True, help_text="The rule that fired; blank when the owner acted.", max_length=50
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "by_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rater",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="quality_events", to="tasks.rater"
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="quality_events", to="tasks.study"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='RaterQuality',
+            name="RaterQuality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('metrics', models.JSONField(default=dict)),
-                ('computed_at', models.DateTimeField()),
-                ('rater', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='quality', to='tasks.rater')),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rater_quality', to='tasks.study')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("metrics", models.JSONField(default=dict)),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "rater",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="quality", to="tasks.rater"
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rater_quality", to="tasks.study"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(help_text="The client's id; ingestion is idempotent on it.", max_length=200)),
-                ('kind', models.CharField(choices=[('thumbs', 'Thumbs up/down'), ('score', 'Score 1-5'), ('preference', 'Pairwise preference (A/B test)')], max_length=12)),
-                ('value', models.SmallIntegerField(blank=True, help_text='thumbs: 1/0; score: 1-5.', null=True)),
-                ('winner', models.CharField(blank=True, help_text='preference: a, b or tie.', max_length=10)),
-                ('comment', models.TextField(blank=True)),
-                ('segment', models.CharField(blank=True, max_length=100)),
-                ('occurred_at', models.DateTimeField()),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('api_key', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='feedback', to='ratings.apikey')),
-                ('output', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='feedback', to='tasks.output')),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='tasks.study')),
-                ('system', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='tasks.system')),
-                ('system_b', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='feedback_as_b', to='tasks.system')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "event_id",
+                    models.CharField(help_text="The client's id; ingestion is idempotent on it.", max_length=200),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("thumbs", "Thumbs up/down"),
+                            ("score", "Score 1-5"),
+                            ("preference", "Pairwise preference (A/B test)"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("value", models.SmallIntegerField(blank=True, help_text="thumbs: 1/0; score: 1-5.", null=True)),
+                ("winner", models.CharField(blank=True, help_text="preference: a, b or tie.", max_length=10)),
+                ("comment", models.TextField(blank=True)),
+                ("segment", models.CharField(blank=True, max_length=100)),
+                ("occurred_at", models.DateTimeField()),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "api_key",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="feedback",
+                        to="ratings.apikey",
+                    ),
+                ),
+                (
+                    "output",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="feedback",
+                        to="tasks.output",
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="feedback", to="tasks.study"
+                    ),
+                ),
+                (
+                    "system",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="feedback", to="tasks.system"
+                    ),
+                ),
+                (
+                    "system_b",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback_as_b",
+                        to="tasks.system",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['study', 'kind', 'system'], name='feedback_study_kind_idx')],
-                'constraints': [models.UniqueConstraint(fields=('study', 'event_id'), name='feedback_unique_event'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'thumbs'), ('value__in', [0, 1]), ('system_b__isnull', True)), models.Q(('kind', 'score'), ('value__gte', 1), ('value__lte', 5), ('system_b__isnull', True)), models.Q(('kind', 'preference'), ('system_b__isnull', False), ('winner__in', ['a', 'b', 'tie'])), _connector='OR'), name='feedback_kind_fields')],
+                "ordering": ["id"],
+                "indexes": [models.Index(fields=["study", "kind", "system"], name="feedback_study_kind_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("study", "event_id"), name="feedback_unique_event"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "thumbs"), ("value__in", [0, 1]), ("system_b__isnull", True)),
+                            models.Q(
+                                ("kind", "score"), ("value__gte", 1), ("value__lte", 5), ("system_b__isnull", True)
+                            ),
+                            models.Q(
+                                ("kind", "preference"), ("system_b__isnull", False), ("winner__in", ["a", "b", "tie"])
+                            ),
+                            _connector="OR",
+                        ),
+                        name="feedback_kind_fields",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='judgment',
-            index=models.Index(fields=['study', 'created_at'], name='judgment_study_time_idx'),
+            model_name="judgment",
+            index=models.Index(fields=["study", "created_at"], name="judgment_study_time_idx"),
         ),
         migrations.AddIndex(
-            model_name='judgment',
-            index=models.Index(fields=['rater', 'created_at'], name='judgment_rater_time_idx'),
+            model_name="judgment",
+            index=models.Index(fields=["rater", "created_at"], name="judgment_rater_time_idx"),
         ),
         migrations.AddConstraint(
-            model_name='judgment',
-            constraint=models.CheckConstraint(condition=models.Q(('seconds__gte', 0)), name='judgment_seconds_nonnegative'),
+            model_name="judgment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("seconds__gte", 0)), name="judgment_seconds_nonnegative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='judgmentchoice',
-            index=models.Index(fields=['study', 'criterion'], name='choice_study_criterion_idx'),
+            model_name="judgmentchoice",
+            index=models.Index(fields=["study", "criterion"], name="choice_study_criterion_idx"),
         ),
         migrations.AddConstraint(
-            model_name='judgmentchoice',
-            constraint=models.UniqueConstraint(fields=('judgment', 'criterion'), name='choice_one_per_criterion'),
+            model_name="judgmentchoice",
+            constraint=models.UniqueConstraint(fields=("judgment", "criterion"), name="choice_one_per_criterion"),
         ),
         migrations.AddConstraint(
-            model_name='judgmentchoice',
-            constraint=models.CheckConstraint(condition=models.Q(('choice__in', ['a', 'b', 'tie', 'both_bad'])), name='choice_value_valid'),
+            model_name="judgmentchoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("choice__in", ["a", "b", "tie", "both_bad"])), name="choice_value_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='judgmentchoice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('likert_a__isnull', True), models.Q(('likert_a__gte', 1), ('likert_a__lte', 7)), _connector='OR'), models.Q(('likert_b__isnull', True), models.Q(('likert_b__gte', 1), ('likert_b__lte', 7)), _connector='OR')), name='choice_likert_range'),
+            model_name="judgmentchoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("likert_a__isnull", True),
+                        models.Q(("likert_a__gte", 1), ("likert_a__lte", 7)),
+                        _connector="OR",
+                    ),
+                    models.Q(
+                        ("likert_b__isnull", True),
+                        models.Q(("likert_b__gte", 1), ("likert_b__lte", 7)),
+                        _connector="OR",
+                    ),
+                ),
+                name="choice_likert_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='leaderboard',
-            constraint=models.UniqueConstraint(fields=('study', 'criterion', 'tag', 'method'), name='leaderboard_unique_snapshot'),
+            model_name="leaderboard",
+            constraint=models.UniqueConstraint(
+                fields=("study", "criterion", "tag", "method"), name="leaderboard_unique_snapshot"
+            ),
         ),
     ]

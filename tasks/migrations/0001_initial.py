@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,337 +15,615 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Output',
+            name="Output",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(default=tasks.models.new_public_id, editable=False, max_length=32, unique=True)),
-                ('text', models.TextField(blank=True)),
-                ('image', models.FileField(blank=True, max_length=200, upload_to='blind/')),
-                ('image_width', models.PositiveIntegerField(blank=True, null=True)),
-                ('image_height', models.PositiveIntegerField(blank=True, null=True)),
-                ('leak_flags', models.JSONField(blank=True, default=list, help_text='What the identity-leak scan found.')),
-                ('leak_review', models.CharField(choices=[('clean', 'No leak found'), ('flagged', 'Flagged, awaiting review'), ('kept', 'Reviewed, kept'), ('excluded', 'Excluded')], default='clean', max_length=10)),
-                ('meta', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "public_id",
+                    models.CharField(default=tasks.models.new_public_id, editable=False, max_length=32, unique=True),
+                ),
+                ("text", models.TextField(blank=True)),
+                ("image", models.FileField(blank=True, max_length=200, upload_to="blind/")),
+                ("image_width", models.PositiveIntegerField(blank=True, null=True)),
+                ("image_height", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "leak_flags",
+                    models.JSONField(blank=True, default=list, help_text="What the identity-leak scan found."),
+                ),
+                (
+                    "leak_review",
+                    models.CharField(
+                        choices=[
+                            ("clean", "No leak found"),
+                            ("flagged", "Flagged, awaiting review"),
+                            ("kept", "Reviewed, kept"),
+                            ("excluded", "Excluded"),
+                        ],
+                        default="clean",
+                        max_length=10,
+                    ),
+                ),
+                ("meta", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Prompt',
+            name="Prompt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(help_text='prompt_id from the import file.', max_length=200)),
-                ('public_id', models.CharField(default=tasks.models.new_public_id, editable=False, max_length=32, unique=True)),
-                ('text', models.TextField(blank=True)),
-                ('image', models.FileField(blank=True, max_length=200, upload_to='blind/')),
-                ('messages', models.JSONField(blank=True, default=list)),
-                ('tags', models.JSONField(blank=True, default=list)),
-                ('meta', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("external_id", models.CharField(help_text="prompt_id from the import file.", max_length=200)),
+                (
+                    "public_id",
+                    models.CharField(default=tasks.models.new_public_id, editable=False, max_length=32, unique=True),
+                ),
+                ("text", models.TextField(blank=True)),
+                ("image", models.FileField(blank=True, max_length=200, upload_to="blind/")),
+                ("messages", models.JSONField(blank=True, default=list)),
+                ("tags", models.JSONField(blank=True, default=list)),
+                ("meta", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Comparison',
+            name="Comparison",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(default=tasks.models.new_public_id, editable=False, max_length=32, unique=True)),
-                ('kind', models.CharField(choices=[('regular', 'Regular'), ('gold', 'Gold'), ('repeat', 'Repeat')], default='regular', max_length=10)),
-                ('gold_answers', models.JSONField(blank=True, default=dict)),
-                ('gold_explanation', models.TextField(blank=True)),
-                ('judgment_count', models.PositiveIntegerField(default=0)),
-                ('active', models.BooleanField(default=True, help_text='False when an output was excluded after launch.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('repeat_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='repeats', to='tasks.comparison')),
-                ('output_a', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tasks.output')),
-                ('output_b', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tasks.output')),
-                ('prompt', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comparisons', to='tasks.prompt')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "public_id",
+                    models.CharField(default=tasks.models.new_public_id, editable=False, max_length=32, unique=True),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("regular", "Regular"), ("gold", "Gold"), ("repeat", "Repeat")],
+                        default="regular",
+                        max_length=10,
+                    ),
+                ),
+                ("gold_answers", models.JSONField(blank=True, default=dict)),
+                ("gold_explanation", models.TextField(blank=True)),
+                ("judgment_count", models.PositiveIntegerField(default=0)),
+                (
+                    "active",
+                    models.BooleanField(default=True, help_text="False when an output was excluded after launch."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "repeat_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="repeats",
+                        to="tasks.comparison",
+                    ),
+                ),
+                (
+                    "output_a",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tasks.output"),
+                ),
+                (
+                    "output_b",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tasks.output"),
+                ),
+                (
+                    "prompt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="comparisons", to="tasks.prompt"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-            },
-        ),
-        migrations.AddField(
-            model_name='output',
-            name='prompt',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outputs', to='tasks.prompt'),
-        ),
-        migrations.CreateModel(
-            name='Rater',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(choices=[('prolific', 'Prolific'), ('mturk', 'Amazon MTurk'), ('generic', 'Generic pid'), ('account', 'Account'), ('invite', 'Invite token'), ('anonymous', 'Anonymous link')], max_length=10)),
-                ('external_id', models.CharField(max_length=200)),
-                ('invite_token', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('session_meta', models.JSONField(blank=True, default=dict, help_text='Platform ids: STUDY_ID, SESSION_ID, hitId, ...')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('flagged', 'Flagged'), ('blocked', 'Blocked')], default='active', max_length=10)),
-                ('excluded', models.BooleanField(default=False, help_text='Judgments kept but left out of results.')),
-                ('consented_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='rater_profiles', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'ordering': ['id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Assignment',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(default=tasks.models.new_public_id, editable=False, max_length=32, unique=True)),
-                ('left_side', models.CharField(help_text='Canonical side (a or b) shown on the left.', max_length=1)),
-                ('status', models.CharField(choices=[('leased', 'Leased'), ('submitted', 'Submitted'), ('skipped', 'Skipped'), ('expired', 'Expired')], default='leased', max_length=10)),
-                ('leased_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('skip_reason', models.CharField(blank=True, max_length=200)),
-                ('comparison', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='tasks.comparison')),
-                ('rater', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='tasks.rater')),
-            ],
-            options={
-                'ordering': ['id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Study',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(default=tasks.models.new_slug, max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('instructions', models.TextField(blank=True, help_text='Markdown, rendered sanitized.')),
-                ('modality', models.CharField(choices=[('text', 'Text'), ('image', 'Image')], default='text', max_length=10)),
-                ('criteria', models.JSONField(default=tasks.models.default_criteria)),
-                ('likert_scale', models.PositiveSmallIntegerField(default=0, help_text='0 = off, 5 or 7 points.')),
-                ('rationale', models.CharField(choices=[('off', 'Off'), ('optional', 'Optional'), ('required', 'Required')], default='off', max_length=10)),
-                ('rationale_min_length', models.PositiveIntegerField(default=0)),
-                ('redundancy', models.PositiveSmallIntegerField(default=3, help_text='Ratings per comparison.')),
-                ('pairing', models.CharField(choices=[('all_pairs', 'All pairs per prompt'), ('sampled', 'k sampled pairs per prompt')], default='all_pairs', max_length=12)),
-                ('pairs_per_prompt', models.PositiveIntegerField(default=0, help_text='k, for sampled pairing.')),
-                ('gold_rate', models.FloatField(default=0.0)),
-                ('repeat_rate', models.FloatField(default=0.0)),
-                ('min_seconds', models.PositiveIntegerField(default=0)),
-                ('quota_per_rater', models.PositiveIntegerField(blank=True, null=True)),
-                ('lease_minutes', models.PositiveIntegerField(default=15)),
-                ('access', models.CharField(choices=[('open', 'Open link'), ('invite', 'Invited raters only')], default='open', max_length=10)),
-                ('completion_code', models.CharField(blank=True, max_length=100)),
-                ('completion_redirect_url', models.URLField(blank=True, max_length=500)),
-                ('gold_feedback', models.BooleanField(default=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('live', 'Live'), ('paused', 'Paused'), ('closed', 'Closed')], default='draft', max_length=10)),
-                ('quality_rules', models.JSONField(default=tasks.models.default_quality_rules)),
-                ('pair_weights', models.JSONField(blank=True, default=dict)),
-                ('rater_salt', models.CharField(default=tasks.models.new_salt, editable=False, max_length=64)),
-                ('export_worker_ids', models.BooleanField(default=False, help_text='Owner opt-in: exports carry external worker ids.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('launched_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='owned_studies', to=settings.AUTH_USER_MODEL)),
-                ('shared_with', models.ManyToManyField(blank=True, related_name='shared_studies', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name_plural': 'studies',
-                'ordering': ['-created_at'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddField(
-            model_name='rater',
-            name='study',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='raters', to='tasks.study'),
-        ),
-        migrations.AddField(
-            model_name='prompt',
-            name='study',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='prompts', to='tasks.study'),
+            model_name="output",
+            name="prompt",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="outputs", to="tasks.prompt"
+            ),
         ),
         migrations.CreateModel(
-            name='OutputReport',
+            name="Rater",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('unsafe', 'Unsafe content'), ('broken', 'Broken or empty'), ('identity', 'Model identity visible')], max_length=10)),
-                ('note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='tasks.assignment')),
-                ('output', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='tasks.output')),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='tasks.study')),
-            ],
-        ),
-        migrations.AddField(
-            model_name='output',
-            name='study',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outputs', to='tasks.study'),
-        ),
-        migrations.CreateModel(
-            name='ImportJob',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('file', models.FileField(blank=True, max_length=200, upload_to='imports/')),
-                ('images', models.FileField(blank=True, max_length=200, upload_to='imports/')),
-                ('file_format', models.CharField(default='jsonl', max_length=10)),
-                ('lines_total', models.PositiveIntegerField(default=0)),
-                ('lines_done', models.PositiveIntegerField(default=0)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='imports', to='tasks.study')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=[
+                            ("prolific", "Prolific"),
+                            ("mturk", "Amazon MTurk"),
+                            ("generic", "Generic pid"),
+                            ("account", "Account"),
+                            ("invite", "Invite token"),
+                            ("anonymous", "Anonymous link"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=200)),
+                ("invite_token", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                (
+                    "session_meta",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="Platform ids: STUDY_ID, SESSION_ID, hitId, ..."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("flagged", "Flagged"), ("blocked", "Blocked")],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("excluded", models.BooleanField(default=False, help_text="Judgments kept but left out of results.")),
+                ("consented_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="rater_profiles",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["id"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Assignment",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "public_id",
+                    models.CharField(default=tasks.models.new_public_id, editable=False, max_length=32, unique=True),
+                ),
+                ("left_side", models.CharField(help_text="Canonical side (a or b) shown on the left.", max_length=1)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("leased", "Leased"),
+                            ("submitted", "Submitted"),
+                            ("skipped", "Skipped"),
+                            ("expired", "Expired"),
+                        ],
+                        default="leased",
+                        max_length=10,
+                    ),
+                ),
+                ("leased_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("skip_reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "comparison",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="assignments", to="tasks.comparison"
+                    ),
+                ),
+                (
+                    "rater",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="assignments", to="tasks.rater"
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["id"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Study",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(default=tasks.models.new_slug, max_length=40, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("instructions", models.TextField(blank=True, help_text="Markdown, rendered sanitized.")),
+                (
+                    "modality",
+                    models.CharField(choices=[("text", "Text"), ("image", "Image")], default="text", max_length=10),
+                ),
+                ("criteria", models.JSONField(default=tasks.models.default_criteria)),
+                ("likert_scale", models.PositiveSmallIntegerField(default=0, help_text="0 = off, 5 or 7 points.")),
+                (
+                    "rationale",
+                    models.CharField(
+                        choices=[("off", "Off"), ("optional", "Optional"), ("required", "Required")],
+                        default="off",
+                        max_length=10,
+                    ),
+                ),
+                ("rationale_min_length", models.PositiveIntegerField(default=0)),
+                ("redundancy", models.PositiveSmallIntegerField(default=3, help_text="Ratings per comparison.")),
+                (
+                    "pairing",
+                    models.CharField(
+                        choices=[("all_pairs", "All pairs per prompt"), ("sampled", "k sampled pairs per prompt")],
+                        default="all_pairs",
+                        max_length=12,
+                    ),
+                ),
+                ("pairs_per_prompt", models.PositiveIntegerField(default=0, help_text="k, for sampled pairing.")),
+                ("gold_rate", models.FloatField(default=0.0)),
+                ("repeat_rate", models.FloatField(default=0.0)),
+                ("min_seconds", models.PositiveIntegerField(default=0)),
+                ("quota_per_rater", models.PositiveIntegerField(blank=True, null=True)),
+                ("lease_minutes", models.PositiveIntegerField(default=15)),
+                (
+                    "access",
+                    models.CharField(
+                        choices=[("open", "Open link"), ("invite", "Invited raters only")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("completion_code", models.CharField(blank=True, max_length=100)),
+                ("completion_redirect_url", models.URLField(blank=True, max_length=500)),
+                ("gold_feedback", models.BooleanField(default=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("live", "Live"), ("paused", "Paused"), ("closed", "Closed")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("quality_rules", models.JSONField(default=tasks.models.default_quality_rules)),
+                ("pair_weights", models.JSONField(blank=True, default=dict)),
+                ("rater_salt", models.CharField(default=tasks.models.new_salt, editable=False, max_length=64)),
+                (
+                    "export_worker_ids",
+                    models.BooleanField(default=False, help_text="Owner opt-in: exports carry external worker ids."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("launched_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_studies",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "shared_with",
+                    models.ManyToManyField(blank=True, related_name="shared_studies", to=settings.AUTH_USER_MODEL),
+                ),
+            ],
+            options={
+                "verbose_name_plural": "studies",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='comparison',
-            name='study',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comparisons', to='tasks.study'),
+            model_name="rater",
+            name="study",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="raters", to="tasks.study"
+            ),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='study',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='tasks.study'),
+            model_name="prompt",
+            name="study",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="prompts", to="tasks.study"
+            ),
         ),
         migrations.CreateModel(
-            name='System',
+            name="OutputReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='systems', to='tasks.study')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("unsafe", "Unsafe content"),
+                            ("broken", "Broken or empty"),
+                            ("identity", "Model identity visible"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reports", to="tasks.assignment"
+                    ),
+                ),
+                (
+                    "output",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports",
+                        to="tasks.output",
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reports", to="tasks.study"
+                    ),
+                ),
+            ],
+        ),
+        migrations.AddField(
+            model_name="output",
+            name="study",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="outputs", to="tasks.study"
+            ),
+        ),
+        migrations.CreateModel(
+            name="ImportJob",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("file", models.FileField(blank=True, max_length=200, upload_to="imports/")),
+                ("images", models.FileField(blank=True, max_length=200, upload_to="imports/")),
+                ("file_format", models.CharField(default="jsonl", max_length=10)),
+                ("lines_total", models.PositiveIntegerField(default=0)),
+                ("lines_done", models.PositiveIntegerField(default=0)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="imports", to="tasks.study"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='output',
-            name='system',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outputs', to='tasks.system'),
+            model_name="comparison",
+            name="study",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="comparisons", to="tasks.study"
+            ),
+        ),
+        migrations.AddField(
+            model_name="assignment",
+            name="study",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="assignments", to="tasks.study"
+            ),
+        ),
+        migrations.CreateModel(
+            name="System",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="systems", to="tasks.study"
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["name"],
+            },
+        ),
+        migrations.AddField(
+            model_name="output",
+            name="system",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="outputs", to="tasks.system"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='study',
-            constraint=models.CheckConstraint(condition=models.Q(('likert_scale__in', [0, 5, 7])), name='study_likert_scale'),
+            model_name="study",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("likert_scale__in", [0, 5, 7])), name="study_likert_scale"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='study',
-            constraint=models.CheckConstraint(condition=models.Q(('redundancy__gte', 1)), name='study_redundancy_positive'),
+            model_name="study",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("redundancy__gte", 1)), name="study_redundancy_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='study',
-            constraint=models.CheckConstraint(condition=models.Q(('gold_rate__gte', 0), ('gold_rate__lte', 1)), name='study_gold_rate_range'),
+            model_name="study",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("gold_rate__gte", 0), ("gold_rate__lte", 1)), name="study_gold_rate_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='study',
-            constraint=models.CheckConstraint(condition=models.Q(('repeat_rate__gte', 0), ('repeat_rate__lte', 1)), name='study_repeat_rate_range'),
+            model_name="study",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("repeat_rate__gte", 0), ("repeat_rate__lte", 1)), name="study_repeat_rate_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='study',
-            constraint=models.CheckConstraint(condition=models.Q(('lease_minutes__gte', 1)), name='study_lease_positive'),
+            model_name="study",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("lease_minutes__gte", 1)), name="study_lease_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='study',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'live', 'paused', 'closed'])), name='study_status_valid'),
+            model_name="study",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "live", "paused", "closed"])), name="study_status_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='study',
-            constraint=models.CheckConstraint(condition=models.Q(('modality__in', ['text', 'image'])), name='study_modality_valid'),
+            model_name="study",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("modality__in", ["text", "image"])), name="study_modality_valid"
+            ),
         ),
         migrations.AddIndex(
-            model_name='rater',
-            index=models.Index(fields=['study', 'status'], name='rater_study_status_idx'),
+            model_name="rater",
+            index=models.Index(fields=["study", "status"], name="rater_study_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='rater',
-            constraint=models.UniqueConstraint(fields=('study', 'platform', 'external_id'), name='rater_unique_identity'),
+            model_name="rater",
+            constraint=models.UniqueConstraint(
+                fields=("study", "platform", "external_id"), name="rater_unique_identity"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rater',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'flagged', 'blocked'])), name='rater_status_valid'),
+            model_name="rater",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["active", "flagged", "blocked"])), name="rater_status_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='prompt',
-            constraint=models.UniqueConstraint(fields=('study', 'external_id'), name='prompt_unique_external_id'),
+            model_name="prompt",
+            constraint=models.UniqueConstraint(fields=("study", "external_id"), name="prompt_unique_external_id"),
         ),
         migrations.AddConstraint(
-            model_name='outputreport',
-            constraint=models.CheckConstraint(condition=models.Q(('reason__in', ['unsafe', 'broken', 'identity'])), name='report_reason_valid'),
+            model_name="outputreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason__in", ["unsafe", "broken", "identity"])), name="report_reason_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outputreport',
-            constraint=models.UniqueConstraint(fields=('assignment', 'output', 'reason'), name='report_unique_per_assignment'),
+            model_name="outputreport",
+            constraint=models.UniqueConstraint(
+                fields=("assignment", "output", "reason"), name="report_unique_per_assignment"
+            ),
         ),
         migrations.AddIndex(
-            model_name='comparison',
-            index=models.Index(fields=['study', 'kind', 'active', 'judgment_count'], name='comparison_pool_idx'),
+            model_name="comparison",
+            index=models.Index(fields=["study", "kind", "active", "judgment_count"], name="comparison_pool_idx"),
         ),
         migrations.AddIndex(
-            model_name='comparison',
-            index=models.Index(fields=['study', 'prompt'], name='comparison_study_prompt_idx'),
+            model_name="comparison",
+            index=models.Index(fields=["study", "prompt"], name="comparison_study_prompt_idx"),
         ),
         migrations.AddConstraint(
-            model_name='comparison',
-            constraint=models.CheckConstraint(condition=models.Q(('output_a', models.F('output_b')), _negated=True), name='comparison_distinct_outputs'),
+            model_name="comparison",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("output_a", models.F("output_b")), _negated=True),
+                name="comparison_distinct_outputs",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='comparison',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['regular', 'gold', 'repeat'])), name='comparison_kind_valid'),
+            model_name="comparison",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["regular", "gold", "repeat"])), name="comparison_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='comparison',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'repeat'), ('repeat_of__isnull', False)), models.Q(models.Q(('kind', 'repeat'), _negated=True), ('repeat_of__isnull', True)), _connector='OR'), name='comparison_repeat_has_origin'),
+            model_name="comparison",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "repeat"), ("repeat_of__isnull", False)),
+                    models.Q(models.Q(("kind", "repeat"), _negated=True), ("repeat_of__isnull", True)),
+                    _connector="OR",
+                ),
+                name="comparison_repeat_has_origin",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='comparison',
-            constraint=models.UniqueConstraint(fields=('output_a', 'output_b', 'kind'), name='comparison_unique_pair_kind'),
+            model_name="comparison",
+            constraint=models.UniqueConstraint(
+                fields=("output_a", "output_b", "kind"), name="comparison_unique_pair_kind"
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['comparison', 'status'], name='assignment_comparison_idx'),
+            model_name="assignment",
+            index=models.Index(fields=["comparison", "status"], name="assignment_comparison_idx"),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['status', 'expires_at'], name='assignment_expiry_idx'),
+            model_name="assignment",
+            index=models.Index(fields=["status", "expires_at"], name="assignment_expiry_idx"),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['rater', 'status'], name='assignment_rater_idx'),
+            model_name="assignment",
+            index=models.Index(fields=["rater", "status"], name="assignment_rater_idx"),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.UniqueConstraint(fields=('rater', 'comparison'), name='assignment_rater_sees_comparison_once'),
+            model_name="assignment",
+            constraint=models.UniqueConstraint(
+                fields=("rater", "comparison"), name="assignment_rater_sees_comparison_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(('left_side__in', ['a', 'b'])), name='assignment_left_side_valid'),
+            model_name="assignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("left_side__in", ["a", "b"])), name="assignment_left_side_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['leased', 'submitted', 'skipped', 'expired'])), name='assignment_status_valid'),
+            model_name="assignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["leased", "submitted", "skipped", "expired"])),
+                name="assignment_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_at__gt', models.F('leased_at'))), name='assignment_expiry_after_lease'),
+            model_name="assignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("expires_at__gt", models.F("leased_at"))), name="assignment_expiry_after_lease"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='system',
-            constraint=models.UniqueConstraint(fields=('study', 'name'), name='system_unique_name_per_study'),
+            model_name="system",
+            constraint=models.UniqueConstraint(fields=("study", "name"), name="system_unique_name_per_study"),
         ),
         migrations.AddIndex(
-            model_name='output',
-            index=models.Index(fields=['study', 'leak_review'], name='output_study_leak_idx'),
+            model_name="output",
+            index=models.Index(fields=["study", "leak_review"], name="output_study_leak_idx"),
         ),
         migrations.AddConstraint(
-            model_name='output',
-            constraint=models.UniqueConstraint(fields=('prompt', 'system'), name='output_unique_per_prompt_system'),
+            model_name="output",
+            constraint=models.UniqueConstraint(fields=("prompt", "system"), name="output_unique_per_prompt_system"),
         ),
         migrations.AddConstraint(
-            model_name='output',
-            constraint=models.CheckConstraint(condition=models.Q(('leak_review__in', ['clean', 'flagged', 'kept', 'excluded'])), name='output_leak_review_valid'),
+            model_name="output",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("leak_review__in", ["clean", "flagged", "kept", "excluded"])),
+                name="output_leak_review_valid",
+            ),
         ),
     ]

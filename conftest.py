@@ -72,6 +72,18 @@ def redis_url() -> str:
     return require_redis()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_eagerly() -> None:
+    """Tests run Celery jobs in-process even when CELERY_BROKER_URL points at Redis (as in CI).
+
+    Only the real-worker tests (tests/test_celery_worker.py) switch this off for their duration.
+    """
+    from evalsite.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path_factory: pytest.TempPathFactory, settings: object) -> None:
     """Every test writes uploaded and blinded files under its own temporary MEDIA_ROOT."""

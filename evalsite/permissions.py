@@ -8,9 +8,13 @@ and the owner API stay closed to them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import user_passes_test
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from rest_framework.permissions import BasePermission
 
 OWNER_GROUP = "owners"
@@ -28,7 +32,18 @@ def is_owner(user: Any) -> bool:
     return cached
 
 
-owner_required = user_passes_test(is_owner)
+def owner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Owner pages: anonymous visitors go to the login page; logged-in non-owners (raters) get 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_owner(request.user):
+            raise PermissionDenied("Owner pages are for eval owners.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 class IsOwnerAccount(BasePermission):

@@ -563,7 +563,7 @@ BEHAVIOURS: tuple[str, ...] = ("honest", "random", "always_left", "speeder")
 
 #: Bradley-Terry slope: a quality gap of 0.25 gives an honest, noise-1 rater odds of e (≈73% for the better side).
 BT_SCALE = 4.0
-#: Tie probability for two outputs of equal quality; it falls off as the gap grows (~25% over the demo's pairs).
+#: Tie probability for two outputs of equal quality; it falls off as the gap grows (≈22% over the demo's pairs).
 TIE_AT_EQUAL = 0.5
 #: Below this quality an output is "weak"; two weak outputs are often judged both bad.
 WEAK_QUALITY = 0.45
@@ -612,7 +612,7 @@ def simulate_choice(
     """One simulated choice in canonical sides: 'a', 'b', 'tie' or 'both_bad'.
 
     - honest: both_bad with probability 0.3 when both outputs are weak (quality < WEAK_QUALITY), else 0.02;
-      then a tie with probability TIE_AT_EQUAL · exp(-|d|/2); otherwise Bradley-Terry,
+      then a tie with probability TIE_AT_EQUAL · exp(-|d|/2) (≈22% over the demo's system pairs); otherwise Bradley-Terry,
       P(a) = 1 / (1 + exp(-d)) with d = BT_SCALE · (quality_a − quality_b) / noise.
     - random: a or b with probability 0.45 each, tie 0.1, ignoring quality.
     - always_left: whichever canonical side was shown on the left (`left_side`).
@@ -668,3 +668,20 @@ def simulate_judgment(
     """(choice, seconds) for one comparison answered by `profile`; choice in canonical sides."""
     choice = simulate_choice(rng, quality_a, quality_b, profile.behaviour, left_side=left_side, noise=profile.noise)
     return choice, simulate_seconds(rng, profile.behaviour, modality=modality)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tasks.demo_data OUT_DIR`: write the demo import files and list them."""
+    import sys  # noqa: PLC0415 - only the command line needs it
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m tasks.demo_data OUT_DIR", file=sys.stderr)
+        return 2
+    for key, path in write_demo_files(Path(args[0])).items():
+        print(f"{key:<11} {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -400,3 +400,10 @@ def test_rater_profiles_and_a_simulated_leaderboard_order():
 def test_output_quality_unknown_prompt():
     with pytest.raises(KeyError, match="no demo prompt"):
         output_quality("nope", "atlas-70b")
+
+
+def test_command_line_writes_the_files(tmp_path, capsys):
+    assert demo_data.main([str(tmp_path)]) == 0
+    assert "images_zip" in capsys.readouterr().out
+    assert (tmp_path / "images.zip").is_file()
+    assert demo_data.main([]) == 2

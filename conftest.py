@@ -88,3 +88,5 @@ def _jobs_run_eagerly() -> None:
 def _media_root(tmp_path_factory: pytest.TempPathFactory, settings: object) -> None:
     """Every test writes uploaded and blinded files under its own temporary MEDIA_ROOT."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")  # type: ignore[attr-defined]
+    # Fast hashing: tests create many accounts; PBKDF2's deliberate slowness is not under test here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]

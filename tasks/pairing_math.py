@@ -8,8 +8,9 @@
   loses at most one edge, so |a - b| <= 1). Edge order, start vertices and the
   final global direction are random, so sides carry no information.
 - `sample_pairs` picks k distinct pairs per prompt, greedily taking the pair whose
-  systems have appeared least so far (random tie-break), so that every system
-  appears (nearly) equally often across the study.
+  systems have appeared least so far (random tie-break), then repairs any drift by
+  moving single matchups, so that every system appears equally often across the
+  study (within one, when the total does not divide evenly).
 """
 
 from __future__ import annotations
@@ -102,4 +103,47 @@ def sample_pairs(
             appearances[pair[1]] += 1
             picks.append(pair)
         chosen[index] = picks
+    _even_out(systems_per_prompt, chosen, appearances)
     return chosen
+
+
+def _even_out(
+    systems_per_prompt: Sequence[Sequence[int]], chosen: list[list[tuple[int, int]]], appearances: dict[int, int]
+) -> None:
+    """Repair greedy drift: while some system appears 2+ times more than another, move one matchup.
+
+    A pair (hi, x) on a prompt that also has `lo` and lacks (lo, x) becomes (lo, x): hi loses one
+    appearance, lo gains one, x is unchanged. The sum of squared counts drops each time, so this ends.
+    """
+    members = [set(systems) for systems in systems_per_prompt]
+    for _ in range(10 * len(systems_per_prompt) + 100):
+        ranked = sorted(appearances, key=appearances.__getitem__)
+        moved = False
+        for hi in reversed(ranked):
+            for lo in ranked:
+                if appearances[hi] - appearances[lo] < 2:
+                    break
+                for index, picks in enumerate(chosen):
+                    if lo not in members[index] or hi not in members[index]:
+                        continue
+                    present = set(picks)
+                    for position, (u, v) in enumerate(picks):
+                        if hi not in (u, v):
+                            continue
+                        other = v if u == hi else u
+                        replacement = (min(lo, other), max(lo, other))
+                        if other == lo or replacement in present:
+                            continue
+                        picks[position] = replacement
+                        appearances[hi] -= 1
+                        appearances[lo] += 1
+                        moved = True
+                        break
+                    if moved:
+                        break
+                if moved:
+                    break
+            if moved:
+                break
+        if not moved:
+            return

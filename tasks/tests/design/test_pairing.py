@@ -46,7 +46,7 @@ def test_orientation_balances_every_vertex(edges, seed):
             assert diff == 0
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.integers(2, 8), st.integers(1, 30), st.integers(1, 5), st.integers(0, 2**32))
 def test_sampled_pairs_spread_systems_evenly(n_systems, n_prompts, k, seed):
     prompts = [list(range(n_systems)) for _ in range(n_prompts)]

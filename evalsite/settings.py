@@ -191,3 +191,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Import limits (tasks/services/imports.py; documented in docs/import-format.md). Each can be overridden
+# from the environment; every limit that is hit gives a clear error naming it.
+EVALSITE_IMPORT_MAX_BYTES = int(os.environ.get("EVALSITE_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+EVALSITE_IMPORT_MAX_LINES = int(os.environ.get("EVALSITE_IMPORT_MAX_LINES", "1000000"))
+EVALSITE_IMPORT_ASYNC_LINES = int(os.environ.get("EVALSITE_IMPORT_ASYNC_LINES", "100000"))
+EVALSITE_IMPORT_MAX_ERRORS = int(os.environ.get("EVALSITE_IMPORT_MAX_ERRORS", "1000"))
+EVALSITE_ZIP_MAX_BYTES = int(os.environ.get("EVALSITE_ZIP_MAX_BYTES", str(1024 * 1024 * 1024)))
+EVALSITE_ZIP_MAX_ENTRIES = int(os.environ.get("EVALSITE_ZIP_MAX_ENTRIES", "50000"))
+EVALSITE_ZIP_MAX_UNCOMPRESSED = int(os.environ.get("EVALSITE_ZIP_MAX_UNCOMPRESSED", str(4 * 1024 * 1024 * 1024)))
+EVALSITE_ZIP_MAX_RATIO = int(os.environ.get("EVALSITE_ZIP_MAX_RATIO", "100"))
+EVALSITE_IMAGE_MAX_BYTES = int(os.environ.get("EVALSITE_IMAGE_MAX_BYTES", str(20 * 1024 * 1024)))
+EVALSITE_IMAGE_MAX_PIXELS = int(os.environ.get("EVALSITE_IMAGE_MAX_PIXELS", str(40_000_000)))

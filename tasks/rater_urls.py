@@ -1,7 +1,8 @@
 from django.urls import path
 
-from tasks import rater_views
+from tasks import image_views, rater_views
 
 urlpatterns = [
+    path("img/<str:public_id>.png", image_views.blind_image, name="blind-image"),
     path("<slug:slug>/", rater_views.rater_entry, name="rater-entry"),
 ]

@@ -1,0 +1,121 @@
+"""Pairing on launch: regular comparisons per the study's policy, then repeat comparisons.
+
+Called by `study_transition(action="launch")` inside its transaction, with the study row locked.
+Gold comparisons already exist (made from the owner's gold marks, see services/gold.py).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import defaultdict
+from itertools import combinations
+
+from django.db import transaction
+from django.db.models import Q
+
+from evalsite.errors import ApplicationError
+from tasks.models import Comparison, Output, Study
+from tasks.pairing_math import balanced_orientation, sample_pairs
+
+BATCH_SIZE = 2000
+
+
+def _pairs(study: Study, by_prompt: dict[int, dict[int, int]], rng: random.Random) -> list[tuple[int, int, int]]:
+    """(prompt id, output id, output id) for every matchup the policy asks for, sides not yet decided."""
+    prompts = sorted(by_prompt)
+    if study.pairing == Study.Pairing.SAMPLED:
+        picks = sample_pairs([sorted(by_prompt[p]) for p in prompts], study.pairs_per_prompt, rng)
+        return [
+            (p, by_prompt[p][s1], by_prompt[p][s2]) for p, pairs in zip(prompts, picks, strict=True) for s1, s2 in pairs
+        ]
+    return [
+        (p, by_prompt[p][s1], by_prompt[p][s2]) for p in prompts for s1, s2 in combinations(sorted(by_prompt[p]), 2)
+    ]
+
+
+def pairing_generate(*, study: Study, seed: int | None = None) -> dict[str, int]:
+    """Create the regular and repeat comparisons of a study once; later calls create nothing.
+
+    Returns how many of each kind were created.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("pairing_generate must run inside the launch transaction")
+    if Comparison.objects.filter(study=study, kind=Comparison.Kind.REGULAR).exists():
+        return {"regular": 0, "repeat": 0}
+    flagged = Output.objects.filter(study=study, leak_review=Output.LeakReview.FLAGGED).count()
+    if flagged:
+        raise ApplicationError(
+            f"{flagged} output(s) are flagged for possible identity leaks: keep or exclude them before launch.",
+            code="leaks_unreviewed",
+            extra={"flagged": flagged},
+        )
+    rng = random.Random(seed) if seed is not None else random.SystemRandom()
+    by_prompt: dict[int, dict[int, int]] = defaultdict(dict)
+    system_of: dict[int, int] = {}
+    rows = (
+        Output.objects.filter(study=study)
+        .exclude(leak_review=Output.LeakReview.EXCLUDED)
+        .values_list("id", "prompt_id", "system_id")
+    )
+    for output_id, prompt_id, system_id in rows.iterator(chunk_size=10_000):
+        by_prompt[prompt_id][system_id] = output_id
+        system_of[output_id] = system_id
+    by_prompt = {p: outs for p, outs in by_prompt.items() if len(outs) >= 2}
+    if not by_prompt:
+        raise ApplicationError(
+            "Nothing to pair: no prompt has outputs from two systems (excluded outputs are not paired).",
+            code="nothing_to_pair",
+        )
+    matchups = _pairs(study, by_prompt, rng)
+    flips = balanced_orientation([(system_of[a], system_of[b]) for _, a, b in matchups], rng)
+    regular = [
+        Comparison(study_id=study.pk, prompt_id=p, output_a_id=b if flip else a, output_b_id=a if flip else b)
+        for (p, a, b), flip in zip(matchups, flips, strict=True)
+    ]
+    rng.shuffle(regular)  # insertion order (and so row ids) says nothing about prompt order
+    Comparison.objects.bulk_create(regular, batch_size=BATCH_SIZE)
+    n_repeat = 0
+    if study.repeat_rate > 0:
+        n_repeat = min(len(regular), math.ceil(study.repeat_rate * len(regular)))
+        originals = list(
+            Comparison.objects.filter(study=study, kind=Comparison.Kind.REGULAR).values_list(
+                "id", "prompt_id", "output_a_id", "output_b_id"
+            )
+        )
+        repeats = [
+            Comparison(
+                study_id=study.pk,
+                prompt_id=prompt_id,
+                output_a_id=output_b,
+                output_b_id=output_a,
+                kind=Comparison.Kind.REPEAT,
+                repeat_of_id=origin,
+            )
+            for origin, prompt_id, output_a, output_b in rng.sample(originals, n_repeat)
+        ]
+        Comparison.objects.bulk_create(repeats, batch_size=BATCH_SIZE)
+    return {"regular": len(regular), "repeat": n_repeat}
+
+
+def comparisons_deactivate_for_outputs(*, study: Study, output_ids: list[int]) -> int:
+    """Excluded outputs never reach raters: every comparison using them goes inactive."""
+
+    return (
+        Comparison.objects.filter(study=study, active=True)
+        .filter(Q(output_a_id__in=output_ids) | Q(output_b_id__in=output_ids))
+        .update(active=False)
+    )
+
+
+def comparisons_reactivate_for_outputs(*, study: Study, output_ids: list[int]) -> int:
+    """Kept again: comparisons using these outputs come back unless their other output is still excluded."""
+
+    excluded = Output.objects.filter(study=study, leak_review=Output.LeakReview.EXCLUDED).values("id")
+    return (
+        Comparison.objects.filter(study=study, active=False)
+        .filter(Q(output_a_id__in=output_ids) | Q(output_b_id__in=output_ids))
+        .exclude(output_a_id__in=excluded)
+        .exclude(output_b_id__in=excluded)
+        .update(active=True)
+    )

@@ -21,7 +21,9 @@ def submit_response(*, result: SubmitResult, slug: str) -> dict[str, Any]:
     comparison, study = assignment.comparison, assignment.study
     left = assignment.left_side
     choices = {c.criterion: to_screen(canonical_choice=c.choice, left_side=left) for c in judgment.choices.all()}
-    progress = rater_progress(rater=assignment.rater)
+    rater = assignment.rater
+    rater.study = study  # loaded with the assignment already
+    progress = rater_progress(rater=rater)
     feedback = None
     if comparison.kind == Comparison.Kind.GOLD and study.gold_feedback and comparison.gold_answers:
         feedback = {

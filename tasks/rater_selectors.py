@@ -19,7 +19,10 @@ def session_rater(*, session: Any, study: Study) -> Rater | None:
     rater_id = session.get(session_key(study_id=study.pk))
     if rater_id is None:
         return None
-    return Rater.objects.filter(pk=rater_id, study=study).first()
+    rater = Rater.objects.filter(pk=rater_id, study=study).first()
+    if rater is not None:
+        rater.study = study  # already loaded: spare the query
+    return rater
 
 
 def session_rater_or_error(*, session: Any, slug: str) -> Rater:

@@ -18,7 +18,8 @@ Rules (documented for owners in docs/rater.md):
   rater it falls back to regular. When no regular work is left the rater is
   done (gold/repeat items alone never keep a rater busy).
 - Prompt spreading: a comparison on the prompt the rater saw last is taken only
-  when nothing else is eligible.
+  when nothing else is eligible; among equally loaded comparisons, prompts this
+  rater saw least come first (round robin over prompts).
 - Left/right: the side shown left balances how often each of the pair's
   systems was shown left versus right across the study so far, random on ties.
 - Concurrency: candidates are locked with `select_for_update(skip_locked=True)`
@@ -105,11 +106,22 @@ def _candidates(
     qs = qs.annotate(
         load=F("judgment_count") + Coalesce(_live_leases(now), Value(0)),
         same_prompt=Case(When(prompt_id=last_prompt_id, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        prompt_seen=Coalesce(
+            Subquery(
+                Assignment.objects.filter(rater=rater, comparison__prompt_id=OuterRef("prompt_id"))
+                .order_by()
+                .values("rater")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        ),
     )
     if kind == Comparison.Kind.REGULAR:
         qs = qs.filter(load__lt=study.redundancy)
-    # Spread prompts first, then fewest-first, then random among equals.
-    return qs.order_by("same_prompt", "load", "?")
+    # Not the last prompt again; fewest-first; then prompts this rater saw least (round robin); random among equals.
+    return qs.order_by("same_prompt", "load", "prompt_seen", "?")
 
 
 def _fresh_load(*, comparison_id: int, now: dt.datetime) -> int:

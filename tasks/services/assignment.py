@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -49,6 +50,8 @@ from tasks.models import Assignment, Comparison, Output, OutputReport, Rater, St
 REPEAT_MIN_GAP = 3
 # Locked candidates examined per request (most are valid; a few may be full after the fresh re-count).
 CANDIDATE_BATCH = 8
+# When every eligible row is locked by other raters' requests, retry this often before reporting "nothing left".
+LOCKED_RETRIES = 3
 
 _rng: random.Random = random.SystemRandom()
 
@@ -191,31 +194,47 @@ def assignment_next(
         )
         first_kind = pick_kind(gold_rate=study.gold_rate, repeat_rate=study.repeat_rate, rng=rng)
         kinds = [first_kind] if first_kind == Comparison.Kind.REGULAR else [first_kind, Comparison.Kind.REGULAR]
-        for kind in kinds:
-            candidates = list(
-                _candidates(study=study, rater=rater, kind=kind, last_prompt_id=last, now=now)
-                .select_for_update(skip_locked=True, of=("self",))
-                .select_related("output_a", "output_b")[:CANDIDATE_BATCH]
-            )
-            for comparison in candidates:
-                if (
-                    kind == Comparison.Kind.REGULAR
-                    and _fresh_load(comparison_id=comparison.pk, now=now) >= study.redundancy
-                ):
-                    continue
-                left_side = choose_left_side(comparison=comparison, rng=rng)
-                try:
-                    with transaction.atomic():
-                        return Assignment.objects.create(
-                            study=study,
-                            comparison=comparison,
-                            rater=rater,
-                            left_side=left_side,
-                            leased_at=now,
-                            expires_at=now + dt.timedelta(minutes=study.lease_minutes),
-                        )
-                except IntegrityError:
-                    continue  # the rater already had it (constraint as the last line)
+        for attempt in range(LOCKED_RETRIES + 1):
+            for kind in kinds:
+                lease = _lease_one(study=study, rater=rater, kind=kind, last_prompt_id=last, now=now, rng=rng)
+                if lease is not None:
+                    return lease
+            # Nothing leased. If eligible regular work exists, other raters held its rows locked
+            # (skip_locked): wait a moment and try again instead of telling this rater they are done.
+            if attempt == LOCKED_RETRIES or not (
+                _candidates(
+                    study=study, rater=rater, kind=Comparison.Kind.REGULAR, last_prompt_id=last, now=now
+                ).exists()
+            ):
+                break
+            time.sleep(0.02 * (attempt + 1))
+    return None
+
+
+def _lease_one(
+    *, study: Study, rater: Rater, kind: str, last_prompt_id: int | None, now: dt.datetime, rng: random.Random
+) -> Assignment | None:
+    candidates = list(
+        _candidates(study=study, rater=rater, kind=kind, last_prompt_id=last_prompt_id, now=now)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("output_a", "output_b")[:CANDIDATE_BATCH]
+    )
+    for comparison in candidates:
+        if kind == Comparison.Kind.REGULAR and _fresh_load(comparison_id=comparison.pk, now=now) >= study.redundancy:
+            continue
+        left_side = choose_left_side(comparison=comparison, rng=rng)
+        try:
+            with transaction.atomic():
+                return Assignment.objects.create(
+                    study=study,
+                    comparison=comparison,
+                    rater=rater,
+                    left_side=left_side,
+                    leased_at=now,
+                    expires_at=now + dt.timedelta(minutes=study.lease_minutes),
+                )
+        except IntegrityError:
+            continue  # the rater already had it (constraint as the last line)
     return None
 
 

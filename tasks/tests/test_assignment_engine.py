@@ -281,3 +281,19 @@ def test_report_and_skip_refuse_foreign_assignments():
         assignment_skip(rater=owner_rater, assignment_public_id=a.public_id, reason="  ")
     assert exc.value.code == "skip_reason_required"
     assert Assignment.objects.get(pk=a.pk).status == "leased"
+
+
+def test_expiry_job_runs_the_sweep_and_is_scheduled(settings):
+    from tasks.jobs import assignments_expire_job
+
+    study = StudyFactory()
+    ComparisonFactory(study=study)
+    lease = assignment_next(rater=RaterFactory(study=study))
+    assert assignments_expire_job.delay().get() == 0
+    past = timezone.now() - dt.timedelta(hours=1)
+    Assignment.objects.filter(pk=lease.pk).update(leased_at=past - dt.timedelta(minutes=15), expires_at=past)
+    assert assignments_expire_job.delay().get() == 1
+    assert assignments_expire_job.delay().get() == 0  # idempotent
+    assert Assignment.objects.get(pk=lease.pk).status == "expired"
+    entry = settings.CELERY_BEAT_SCHEDULE["expire-assignment-leases"]
+    assert entry["task"] == assignments_expire_job.name

@@ -351,3 +351,23 @@ def test_query_counts_on_task_page_and_submit(django_assert_max_num_queries):
         resp = post_json(client, page.context["config"]["submitUrl"], {"choices": {"helpful": "left", "safe": "tie"}})
     assert resp.status_code == 200
     assert Comparison.objects.filter(judgment_count=1).count() == 1
+
+
+def test_owner_invites_page_creates_links_and_is_closed_to_others():
+    from tasks.tests.factories import OwnerFactory
+
+    study = StudyFactory(access=Study.Access.INVITE)
+    owner = Client()
+    owner.force_login(study.owner)
+    url = reverse("owner-study-invites", args=[study.slug])
+    resp = owner.post(url, {"count": "4"})
+    assert resp.status_code == 302
+    page = owner.get(url).content.decode()
+    assert page.count("?token=") == 4
+    owner.post(url, {"count": "0"})
+    owner.post(url, {"count": "lots"})
+    assert Rater.objects.filter(study=study).count() == 4
+    stranger = Client()
+    stranger.force_login(OwnerFactory())
+    assert stranger.get(url).status_code == 404
+    assert Client().get(url).status_code == 302  # to the login page

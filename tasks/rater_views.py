@@ -165,6 +165,7 @@ def rater_task(request: HttpRequest, slug: str) -> HttpResponse:
             "expected": _("Expected answer"),
             "accuracy": _("Your accuracy on check questions: %(correct)s of %(total)s"),
             "continue": _("Continue"),
+            "progress": _("Done: %(done)s of %(target)s"),
             "left": _("Left better"),
             "right": _("Right better"),
             "tie": _("Tie"),

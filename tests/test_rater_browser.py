@@ -104,12 +104,14 @@ def test_keyboard_only_session_from_prolific_link(live_server):
         expect(feedback).to_be_visible()
         expect(feedback).to_contain_text("Response A gives the right sum.")
         expect(feedback).to_contain_text("of 1")
+        expect(page.locator("#progress-label")).to_have_text("Done: 1 of 3")
         gold = Assignment.objects.get(comparison__kind="gold")
         matched = gold.left_side == "a"  # we pressed Left on the criterion whose answer is canonical a
         expect(page.locator("#feedback-title")).to_have_text(
             "Your answer matched the expected answer." if matched else "Your answer did not match the expected answer."
         )
         expect(page.locator("#continue-btn")).to_be_focused()
+        page.screenshot(path=str(ARTIFACTS / "rater-gold-feedback.png"), full_page=True)
         with page.expect_navigation():
             page.keyboard.press("Enter")
 

@@ -371,3 +371,19 @@ def test_owner_invites_page_creates_links_and_is_closed_to_others():
     stranger.force_login(OwnerFactory())
     assert stranger.get(url).status_code == 404
     assert Client().get(url).status_code == 302  # to the login page
+
+
+def test_language_switch_and_likert_rationale_controls():
+    study = StudyFactory(likert_scale=7, rationale="required", rationale_min_length=5)
+    ComparisonFactory(study=study)
+    client = Client()
+    start(client, study)
+    html = client.get(reverse("rater-task", args=[study.slug])).content.decode()
+    assert html.count('data-likert="left"') == 1 and '<option value="7">7</option>' in html
+    assert 'id="rationale"' in html and "Why? (required)" in html
+    resp = client.post(
+        reverse("set_language"), {"language": "zh-hans", "next": reverse("rater-task", args=[study.slug])}
+    )
+    assert resp.status_code == 302
+    html = client.get(reverse("rater-task", args=[study.slug])).content.decode()
+    assert "理由（必填）" in html and "键盘快捷键" in html

@@ -140,6 +140,12 @@
     document.getElementById("feedback-explanation").textContent = fb.explanation || "";
     var acc = data.gold_accuracy;
     document.getElementById("feedback-accuracy").textContent = acc ? fmt(S.accuracy, acc) : "";
+    var bar = document.getElementById("progress");
+    if (bar && data.progress) {
+      bar.max = data.progress.target;
+      bar.value = data.progress.done;
+      document.getElementById("progress-label").textContent = fmt(S.progress, data.progress);
+    }
     var running = document.getElementById("gold-accuracy");
     if (running && acc) { running.textContent = fmt(S.accuracy, acc); }
     box.hidden = false;

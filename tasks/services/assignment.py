@@ -81,7 +81,9 @@ def pick_kind(*, gold_rate: float, repeat_rate: float, rng: random.Random) -> st
 def rater_live_lease(*, rater: Rater, now: dt.datetime | None = None) -> Assignment | None:
     now = now or timezone.now()
     return (
-        Assignment.objects.filter(rater=rater, status=Assignment.Status.LEASED, expires_at__gt=now)
+        Assignment.objects.filter(
+            rater=rater, status=Assignment.Status.LEASED, expires_at__gt=now, comparison__active=True
+        )
         .order_by("-leased_at")
         .first()
     )

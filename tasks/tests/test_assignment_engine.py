@@ -297,3 +297,13 @@ def test_expiry_job_runs_the_sweep_and_is_scheduled(settings):
     assert Assignment.objects.get(pk=lease.pk).status == "expired"
     entry = settings.CELERY_BEAT_SCHEDULE["expire-assignment-leases"]
     assert entry["task"] == assignments_expire_job.name
+
+
+def test_live_lease_on_a_deactivated_comparison_is_not_resumed():
+    study = StudyFactory()
+    ComparisonFactory.create_batch(2, study=study)
+    rater = RaterFactory(study=study)
+    first = assignment_next(rater=rater)
+    Comparison.objects.filter(pk=first.comparison_id).update(active=False)  # an output was excluded
+    second = assignment_next(rater=rater)
+    assert second is not None and second.comparison_id != first.comparison_id

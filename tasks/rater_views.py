@@ -30,8 +30,12 @@ from tasks.services.rater_session import rater_complete, rater_consent, rater_en
 PROLIFIC_COMPLETE_URL = "https://app.prolific.com/submissions/complete"
 
 
-def _message(request: HttpRequest, study: Study | None, title: str, text: str, *, status: int = 200) -> HttpResponse:
-    return render(request, "rater/message.html", {"study": study, "title": title, "text": text}, status=status)
+def _message(
+    request: HttpRequest, study: Study | None, title: str, text: str, *, status: int = 200, detail: str = ""
+) -> HttpResponse:
+    return render(
+        request, "rater/message.html", {"study": study, "title": title, "text": text, "detail": detail}, status=status
+    )
 
 
 def _not_live(request: HttpRequest, study: Study) -> HttpResponse:
@@ -60,7 +64,8 @@ def rater_entry(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         identity = rater_identity_from_params(params=request.GET)
     except ApplicationError as exc:
-        return _message(request, study, _("Invalid link"), _error_text(exc), status=400)
+        # The translated sentence, plus the exact rule that failed (parameter, length, characters).
+        return _message(request, study, _("Invalid link"), _error_text(exc), status=400, detail=exc.message)
     instructions = render_markdown(study.instructions)
     if identity is not None and identity.preview:
         return render(request, "rater/entry.html", {"study": study, "preview": True, "instructions": instructions})

@@ -89,7 +89,9 @@ def test_invalid_link_ids_get_a_clear_error_and_nothing_is_written(params, field
     study = StudyFactory()
     resp = Client().get(reverse("rater-entry", args=[study.slug]), params)
     assert resp.status_code == 400
-    assert field in resp.content.decode()
+    html = resp.content.decode()
+    assert field in html
+    assert "letters" in html or "missing" in html or "MTurk address" in html  # the rule that failed is named
     assert Rater.objects.count() == 0
 
 

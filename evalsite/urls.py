@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", include("tasks.api_urls")),
     path("api/", include("ratings.api_urls")),
     path("r/", include("tasks.rater_urls")),
+    path("r/", include("ratings.rater_urls")),
     path("", include("tasks.urls")),
     path("", include("ratings.urls")),
 ]

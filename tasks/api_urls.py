@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks import apis
+from tasks import apis, apis_invites
 
 urlpatterns = [
     path("studies/", apis.StudyListApi.as_view(), name="api-study-list"),
@@ -24,4 +24,5 @@ urlpatterns = [
         apis.ComparisonCountsApi.as_view(),
         name="api-study-comparison-counts",
     ),
+    path("studies/<slug:slug>/invites/", apis_invites.StudyInviteCreateApi.as_view(), name="api-study-invites"),
 ]

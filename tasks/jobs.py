@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from evalsite.errors import ApplicationError
 from tasks.models import ImportJob
+from tasks.services.assignment import assignments_expire
 from tasks.services.blinding import images_delete
 from tasks.services.imports import import_run
 
@@ -62,3 +63,9 @@ def import_job_run(self: object, job_id: int) -> str:
         status=ImportJob.Status.DONE, summary=summary, lines_done=F("lines_total"), finished_at=timezone.now()
     )
     return "done"
+
+
+@shared_task(name="tasks.jobs.assignments_expire_job", time_limit=120, soft_time_limit=100)
+def assignments_expire_job() -> int:
+    """Sweep leases past their expiry to 'expired' (every minute via CELERY_BEAT_SCHEDULE)."""
+    return assignments_expire()

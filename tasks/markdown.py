@@ -1,64 +1,42 @@
-"""Safe Markdown: owner-written instructions rendered for raters and owners.
+"""Safe Markdown for everything a rater reads (instructions, prompts, outputs).
 
-Markdown is converted to HTML, then nh3 (ammonia) keeps only a small allow-list of
-tags and attributes: no scripts, no styles, no event handlers, no `javascript:`
-links, no images (an owner's instructions must not load third-party content that
-could track raters). Shared by the owner pages and the rater pages.
+Two layers: Markdown's raw-HTML handling is switched off (raw tags are shown as
+text, never interpreted), and the result goes through nh3 with a strict
+allow-list: no scripts, styles, images, iframes, event handlers, ids or classes,
+links only to http(s)/mailto and always `rel="noopener noreferrer nofollow"`.
 """
 
 from __future__ import annotations
 
-import markdown as _markdown
+import markdown
 import nh3
 
 ALLOWED_TAGS = {
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "code",
-    "dd",
-    "del",
-    "dl",
-    "dt",
-    "em",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "kbd",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "strong",
-    "sub",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-}
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "sup", "sub",
+    "code", "pre", "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+class _NoRawHtml(markdown.extensions.Extension):
+    """Treat raw HTML in the source as text: `<b>` shows as `<b>`."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
 
 
 def render_markdown(text: str) -> str:
-    """Markdown source -> sanitized HTML (safe to mark_safe in a template)."""
+    """Markdown (fenced code, tables) to sanitized HTML; safe to mark as safe in templates."""
     if not text:
         return ""
-    html = _markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    html = markdown.markdown(text, extensions=["fenced_code", "tables", "sane_lists", _NoRawHtml()])
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks import views
+from tasks import views, views_invites
 
 urlpatterns = [
     path("", views.owner_home, name="owner-home"),
@@ -11,4 +11,5 @@ urlpatterns = [
     path("studies/<slug:slug>/import/", views.study_import_page, name="owner-study-import"),
     path("studies/<slug:slug>/outputs/", views.study_outputs_page, name="owner-study-outputs"),
     path("studies/<slug:slug>/gold/", views.study_gold_page, name="owner-study-gold"),
+    path("studies/<slug:slug>/invites/", views_invites.owner_study_invites, name="owner-study-invites"),
 ]

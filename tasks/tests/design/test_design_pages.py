@@ -178,7 +178,7 @@ def test_page_permissions(path):
     assert Client().get(url).status_code == 302  # anonymous -> login
     rater = Client()
     rater.force_login(UserFactory())
-    assert rater.get(url).status_code == 302  # not an owner -> login
+    assert rater.get(url).status_code == 403  # logged in but not an owner
     other = Client()
     other.force_login(OwnerFactory())
     assert other.get(url).status_code == 404

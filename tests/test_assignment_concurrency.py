@@ -108,3 +108,38 @@ def test_concurrent_raters_fill_every_comparison_exactly(postgres_db):
     with pytest.raises(ApplicationError) as exc:
         judgment_submit(rater=quitters[0], assignment_public_id=abandoned[0].public_id, choices={"overall": "left"})
     assert exc.value.code == "lease_expired"
+
+
+@pytest.mark.postgres
+def test_simultaneous_resubmits_store_one_judgment(postgres_db):
+    """A double click / retry storm on one assignment: one Judgment, one count, the same answer for all."""
+    study = make_study_with_outputs(n_systems=2, n_prompts=1, redundancy=3, min_seconds=0)
+    prompt = study.prompts.get()
+    a, b = prompt.outputs.order_by("pk")
+    Comparison.objects.create(study=study, prompt=prompt, output_a=a, output_b=b)
+    rater = RaterFactory(study=study)
+    assignment = assignment_next(rater=rater)
+    n = 8
+    barrier = threading.Barrier(n)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            barrier.wait()
+            r = judgment_submit(rater=rater, assignment_public_id=assignment.public_id, choices={"overall": "left"})
+            results.append(r.judgment.pk)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert len(results) == n and len(set(results)) == 1
+    assert Judgment.objects.count() == 1
+    assert Comparison.objects.get().judgment_count == 1

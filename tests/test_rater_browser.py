@@ -159,3 +159,67 @@ def test_keyboard_only_session_from_prolific_link(live_server):
     assert Comparison.objects.get(kind="gold").judgment_count == 1
     assert (ARTIFACTS / "rater-task-desktop.png").stat().st_size > 0
     assert (ARTIFACTS / "rater-task-360.png").stat().st_size > 0
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_image_pair_same_box_zoom_and_report(live_server):
+    """Images of different sizes get identical boxes; click-to-zoom and Report work from the keyboard."""
+    executable = chromium_path()
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+    from playwright.sync_api import expect, sync_playwright
+
+    from tasks.models import Output, OutputReport
+    from tasks.tests.factories import OutputFactory
+
+    def png(size, color):
+        buf = io.BytesIO()
+        Image.new("RGB", size, color).save(buf, format="PNG")
+        return ContentFile(buf.getvalue())
+
+    study = StudyFactory(modality="image", redundancy=1)
+    prompt = PromptFactory(study=study, text="A red fox in snow")
+    outs = []
+    for size, color in (((640, 480), "red"), ((200, 600), "blue")):
+        out = OutputFactory(study=study, prompt=prompt, text="")
+        out.image.save("x.png", png(size, color))
+        outs.append(out)
+    ComparisonFactory(study=study, prompt=prompt, output_a=outs[0], output_b=outs[1])
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 360, "height": 800})
+        page.set_default_timeout(15000)
+        page.goto(f"{live_server.url}/r/{study.slug}/?pid=img-rater")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        imgs = page.locator("img.pair-img")
+        expect(imgs).to_have_count(2)
+        page.wait_for_function(
+            "Array.from(document.querySelectorAll('img.pair-img')).every(i => i.complete && i.naturalWidth > 0)"
+        )
+        boxes = [imgs.nth(i).bounding_box() for i in range(2)]
+        assert boxes[0]["width"] == boxes[1]["width"] and boxes[0]["height"] == boxes[1]["height"]
+        page.screenshot(path=str(ARTIFACTS / "rater-image-360.png"), full_page=True)
+        # Zoom the first image from the keyboard, close with Escape.
+        page.locator("button.zoom").first.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#zoom-dialog")).to_be_visible()
+        page.keyboard.press("Escape")
+        expect(page.locator("#zoom-dialog")).to_be_hidden()
+        # Report an identity leak on the right image.
+        page.locator("#report-btn").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#report-dialog")).to_be_visible()
+        page.locator("input[name=report-target][value=right]").check()
+        page.locator("input[name=report-reason][value=identity]").check()
+        page.locator("#report-confirm").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#form-message")).to_have_text("Thank you, your report was sent.")
+        browser.close()
+    report = OutputReport.objects.get()
+    assert report.reason == "identity"
+    assert Output.objects.get(pk=report.output_id).leak_review == "flagged"

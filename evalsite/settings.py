@@ -184,6 +184,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", 
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "evalsite")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Rater quality + quality rules for every live study (ratings/jobs.py).
+CELERY_BEAT_SCHEDULE["ratings-quality-recompute"] = {
+    "task": "ratings.quality_recompute_live_studies",
+    "schedule": float(os.environ.get("QUALITY_RECOMPUTE_SECONDS", "600")),
+}
 
 LOGGING = {
     "version": 1,

@@ -61,13 +61,14 @@ def choice_codes(choices: npt.ArrayLike, *, fold_both_bad: bool = False) -> np.n
     mapping = {c: i for i, c in enumerate(CHOICE_CATEGORIES)}
     if fold_both_bad:
         mapping["both_bad"] = mapping["tie"]
-    out = np.empty(arr.shape[0], dtype=np.int64)
-    for i, value in enumerate(arr):
-        code = mapping.get(value)
-        if code is None:
-            raise ValueError(f"unknown choice {value!r} at row {i} (expected one of {', '.join(CHOICE_CATEGORIES)})")
-        out[i] = code
-    return out
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    distinct, inverse = np.unique(arr.astype(str), return_inverse=True)
+    codes = np.array([mapping.get(str(d), -1) for d in distinct], dtype=np.int64)[inverse.reshape(-1)]
+    if (codes < 0).any():
+        bad = int(np.flatnonzero(codes < 0)[0])
+        raise ValueError(f"unknown choice {arr[bad]!r} at row {bad} (expected one of {', '.join(CHOICE_CATEGORIES)})")
+    return codes
 
 
 @dataclass(frozen=True)

@@ -155,3 +155,73 @@ def one_coin_dawid_skene(
         if converged:
             break
     return {int(cid): float(a) for cid, a in zip(coder_ids, accuracy, strict=True)}
+
+
+def rules_fired(metrics: dict, rules: dict | None) -> list[tuple[str, str]]:
+    """Which quality rules a rater's metrics break: [(rule name, reason in plain words)].
+
+    A rule only judges once there is enough evidence (min_gold_items gold
+    answers, min_repeat_items repeats, min_judgments judgments). A threshold
+    set to None (or 0 for minimums) switches its rule off; a missing key
+    counts as None. The service passes the study's rules over
+    `tasks.models.default_quality_rules()` (keys documented in docs/quality.md).
+    """
+    r = dict(rules or {})
+    fired: list[tuple[str, str]] = []
+    n = metrics.get("n_judgments") or 0
+    enough = n >= (r.get("min_judgments") or 0)
+
+    def on(key: str) -> bool:
+        return r.get(key) not in (None, 0, False)
+
+    acc, n_gold = metrics.get("gold_accuracy"), metrics.get("n_gold") or 0
+    if on("min_gold_accuracy") and acc is not None and n_gold >= (r.get("min_gold_items") or 0):
+        if acc < r["min_gold_accuracy"]:
+            fired.append(
+                (
+                    "gold_accuracy",
+                    f"gold accuracy {acc:.0%} on {n_gold} gold items is below {r['min_gold_accuracy']:.0%}",
+                )
+            )
+    fast = metrics.get("fast_share")
+    if r.get("max_fast_share") is not None and fast is not None and enough and fast > r["max_fast_share"]:
+        fired.append(
+            (
+                "too_fast",
+                f"{fast:.0%} of answers took less than {metrics.get('fast_threshold_seconds')} s "
+                f"(allowed: {r['max_fast_share']:.0%})",
+            )
+        )
+    p = metrics.get("position_p")
+    if on("position_bias_p") and p is not None and (metrics.get("n_decisive") or 0) >= (r.get("min_judgments") or 0):
+        if p < r["position_bias_p"]:
+            fired.append(
+                (
+                    "position_bias",
+                    f"chose the left side in {metrics.get('left_share', 0):.0%} of {metrics.get('n_decisive')} "
+                    f"decisive answers (binomial p = {p:.2g} < {r['position_bias_p']})",
+                )
+            )
+    sc, n_rep = metrics.get("self_consistency"), metrics.get("n_repeat") or 0
+    if on("min_self_consistency") and sc is not None and n_rep >= (r.get("min_repeat_items") or 0):
+        if sc < r["min_self_consistency"]:
+            fired.append(
+                (
+                    "self_consistency",
+                    f"answered {sc:.0%} of {n_rep} repeated items consistently (minimum {r['min_self_consistency']:.0%})",
+                )
+            )
+    ma, n_ma = metrics.get("majority_agreement"), metrics.get("n_majority") or 0
+    if on("min_majority_agreement") and ma is not None and n_ma >= (r.get("min_judgments") or 0):
+        if ma < r["min_majority_agreement"]:
+            fired.append(
+                (
+                    "majority_agreement",
+                    f"agreed with the other raters' majority on {ma:.0%} of {n_ma} items "
+                    f"(minimum {r['min_majority_agreement']:.0%})",
+                )
+            )
+    run = metrics.get("longest_run")
+    if on("max_straight_run") and run is not None and run >= r["max_straight_run"]:
+        fired.append(("straight_lining", f"gave the same on-screen answer {run} times in a row"))
+    return fired

@@ -168,60 +168,43 @@ def rules_fired(metrics: dict, rules: dict | None) -> list[tuple[str, str]]:
     """
     r = dict(rules or {})
     fired: list[tuple[str, str]] = []
-    n = metrics.get("n_judgments") or 0
-    enough = n >= (r.get("min_judgments") or 0)
-
-    def on(key: str) -> bool:
-        return r.get(key) not in (None, 0, False)
-
-    acc, n_gold = metrics.get("gold_accuracy"), metrics.get("n_gold") or 0
-    if on("min_gold_accuracy") and acc is not None and n_gold >= (r.get("min_gold_items") or 0):
-        if acc < r["min_gold_accuracy"]:
-            fired.append(
-                (
-                    "gold_accuracy",
-                    f"gold accuracy {acc:.0%} on {n_gold} gold items is below {r['min_gold_accuracy']:.0%}",
-                )
-            )
-    fast = metrics.get("fast_share")
-    if r.get("max_fast_share") is not None and fast is not None and enough and fast > r["max_fast_share"]:
-        fired.append(
-            (
-                "too_fast",
-                f"{fast:.0%} of answers took less than {metrics.get('fast_threshold_seconds')} s "
-                f"(allowed: {r['max_fast_share']:.0%})",
-            )
-        )
-    p = metrics.get("position_p")
-    if on("position_bias_p") and p is not None and (metrics.get("n_decisive") or 0) >= (r.get("min_judgments") or 0):
-        if p < r["position_bias_p"]:
-            fired.append(
-                (
-                    "position_bias",
-                    f"chose the left side in {metrics.get('left_share', 0):.0%} of {metrics.get('n_decisive')} "
-                    f"decisive answers (binomial p = {p:.2g} < {r['position_bias_p']})",
-                )
-            )
-    sc, n_rep = metrics.get("self_consistency"), metrics.get("n_repeat") or 0
-    if on("min_self_consistency") and sc is not None and n_rep >= (r.get("min_repeat_items") or 0):
-        if sc < r["min_self_consistency"]:
-            fired.append(
-                (
-                    "self_consistency",
-                    f"answered {sc:.0%} of {n_rep} repeated items consistently (minimum {r['min_self_consistency']:.0%})",
-                )
-            )
-    ma, n_ma = metrics.get("majority_agreement"), metrics.get("n_majority") or 0
-    if on("min_majority_agreement") and ma is not None and n_ma >= (r.get("min_judgments") or 0):
-        if ma < r["min_majority_agreement"]:
-            fired.append(
-                (
-                    "majority_agreement",
-                    f"agreed with the other raters' majority on {ma:.0%} of {n_ma} items "
-                    f"(minimum {r['min_majority_agreement']:.0%})",
-                )
-            )
-    run = metrics.get("longest_run")
-    if on("max_straight_run") and run is not None and run >= r["max_straight_run"]:
-        fired.append(("straight_lining", f"gave the same on-screen answer {run} times in a row"))
+    for name, value_key, count_key, threshold_key, evidence_key, below, message in _RULES:
+        threshold, value = r.get(threshold_key), metrics.get(value_key)
+        if threshold in (None, False) or (below and threshold == 0) or value is None:
+            continue
+        count = metrics.get(count_key) or 0
+        if evidence_key and count < (r.get(evidence_key) or 0):
+            continue
+        if (value < threshold) if below else (value > threshold):
+            fired.append((name, message.format(value=value, count=count, threshold=threshold, m=metrics)))
     return fired
+
+
+# (rule, metric, evidence count metric, threshold key, evidence minimum key, fires below threshold?, reason)
+_RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
+    (
+        "gold_accuracy", "gold_accuracy", "n_gold", "min_gold_accuracy", "min_gold_items", True,
+        "gold accuracy {value:.0%} on {count} gold items is below {threshold:.0%}",
+    ),
+    (
+        "too_fast", "fast_share", "n_judgments", "max_fast_share", "min_judgments", False,
+        "{value:.0%} of answers took less than {m[fast_threshold_seconds]} s (allowed: {threshold:.0%})",
+    ),
+    (
+        "position_bias", "position_p", "n_decisive", "position_bias_p", "min_judgments", True,
+        "chose the left side in {m[left_share]:.0%} of {count} decisive answers "
+        "(binomial p = {value:.2g} < {threshold})",
+    ),
+    (
+        "self_consistency", "self_consistency", "n_repeat", "min_self_consistency", "min_repeat_items", True,
+        "answered {value:.0%} of {count} repeated items consistently (minimum {threshold:.0%})",
+    ),
+    (
+        "majority_agreement", "majority_agreement", "n_majority", "min_majority_agreement", "min_judgments", True,
+        "agreed with the other raters' majority on {value:.0%} of {count} items (minimum {threshold:.0%})",
+    ),
+    (
+        "straight_lining", "longest_run", "n_judgments", "max_straight_run", "", False,
+        "gave the same on-screen answer {value} times in a row (limit {threshold})",
+    ),
+)  # fmt: skip

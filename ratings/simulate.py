@@ -54,32 +54,26 @@ def comparisons_add_gold_and_repeats(*, study: Study, n_gold: int, n_repeat: int
     )
     rng = random.Random(seed)
     criteria = [c["key"] for c in study.criteria]
-    gold, repeats = [], []
+    new: list[Comparison] = []
     for comparison in rng.sample(regular, min(n_gold, len(regular))):
         better = "a" if strengths[comparison.output_a.system_id] > strengths[comparison.output_b.system_id] else "b"
-        gold.append(
+        new.append(
             Comparison(
-                study=study,
-                prompt_id=comparison.prompt_id,
-                output_a=comparison.output_a,
-                output_b=comparison.output_b,
-                kind=Comparison.Kind.GOLD,
+                study=study, prompt_id=comparison.prompt_id, output_a=comparison.output_a,
+                output_b=comparison.output_b, kind=Comparison.Kind.GOLD,
                 gold_answers={key: better for key in criteria},
                 gold_explanation="The latent better answer (simulation).",
             )
+        )  # fmt: skip
+    # Repeats: the same pair with the sides flipped (a repeat's 'a' is the original's 'b').
+    new.extend(
+        Comparison(
+            study=study, prompt_id=c.prompt_id, output_a=c.output_b, output_b=c.output_a,
+            kind=Comparison.Kind.REPEAT, repeat_of=c,
         )
-    for comparison in rng.sample(regular, min(n_repeat, len(regular))):
-        repeats.append(
-            Comparison(
-                study=study,
-                prompt_id=comparison.prompt_id,
-                output_a=comparison.output_b,
-                output_b=comparison.output_a,
-                kind=Comparison.Kind.REPEAT,
-                repeat_of=comparison,
-            )
-        )
-    Comparison.objects.bulk_create(gold + repeats)
+        for c in rng.sample(regular, min(n_repeat, len(regular)))
+    )  # fmt: skip
+    Comparison.objects.bulk_create(new)
 
 
 def _honest_choice(rng: random.Random, strength_a: float, strength_b: float, *, noise: float, tie: float) -> str:

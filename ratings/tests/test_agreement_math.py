@@ -154,3 +154,37 @@ def test_one_coin_dawid_skene_separates_spammer() -> None:
     acc = q.one_coin_dawid_skene(units, coders, values, n_categories=2)
     assert all(0.78 < acc[c] < 0.92 for c in range(4))
     assert acc[4] < 0.6
+
+
+def test_rules_fired_needs_evidence_and_thresholds() -> None:
+    rules = {
+        "min_gold_items": 5,
+        "min_gold_accuracy": 0.6,
+        "max_fast_share": 0.5,
+        "position_bias_p": 0.01,
+        "min_repeat_items": 3,
+        "min_self_consistency": 0.5,
+        "min_judgments": 10,
+        "min_majority_agreement": 0.4,
+        "max_straight_run": 15,
+    }
+    honest = {
+        "n_judgments": 50, "n_gold": 8, "gold_accuracy": 0.9, "fast_share": 0.0, "fast_threshold_seconds": 3,
+        "n_decisive": 40, "left_share": 0.5, "position_p": 0.8, "n_repeat": 5, "self_consistency": 0.8,
+        "n_majority": 40, "majority_agreement": 0.8, "longest_run": 5,
+    }  # fmt: skip
+    assert q.rules_fired(honest, rules) == []
+    bad = {**honest, "gold_accuracy": 0.2, "fast_share": 0.9, "position_p": 1e-6, "left_share": 0.95,
+           "self_consistency": 0.2, "majority_agreement": 0.1, "longest_run": 30}  # fmt: skip
+    names = [name for name, _ in q.rules_fired(bad, rules)]
+    assert names == [
+        "gold_accuracy", "too_fast", "position_bias", "self_consistency", "majority_agreement", "straight_lining",
+    ]  # fmt: skip
+    reasons = dict(q.rules_fired(bad, rules))
+    assert reasons["gold_accuracy"] == "gold accuracy 20% on 8 gold items is below 60%"
+    assert "95% of 40 decisive answers" in reasons["position_bias"]
+    # Too little evidence: nothing fires.
+    thin = {**bad, "n_gold": 2, "n_judgments": 5, "n_decisive": 5, "n_repeat": 1, "n_majority": 4, "longest_run": 5}
+    assert q.rules_fired(thin, rules) == []
+    # A threshold set to None switches its rule off.
+    assert "gold_accuracy" not in dict(q.rules_fired(bad, {**rules, "min_gold_accuracy": None}))

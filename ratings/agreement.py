@@ -45,11 +45,11 @@ CHOICE_CATEGORIES_FOLDED: tuple[str, ...] = ("a", "b", "tie")
 RELIABLE = 0.800
 TENTATIVE = 0.667
 
-#: Above this many pairable units the exact pattern-weighted computation below
-#: is used instead of `krippendorff.alpha`, whose (units × V × V) intermediate
-#: would need hundreds of MB at a million ratings. Both give the same number
-#: (tested to 1e-12).
-PACKAGE_MAX_UNITS = 100_000
+#: `krippendorff.alpha` builds a (units × V × V) float intermediate. Above this
+#: many elements (64 MB) the exact pattern-weighted computation below is used
+#: instead (Likert scales at a million ratings would need hundreds of MB).
+#: Both give the same number (tested to 1e-12).
+PACKAGE_MAX_ELEMENTS = 8_000_000
 
 
 def choice_codes(choices: npt.ArrayLike, *, fold_both_bad: bool = False) -> np.ndarray:
@@ -61,14 +61,13 @@ def choice_codes(choices: npt.ArrayLike, *, fold_both_bad: bool = False) -> np.n
     mapping = {c: i for i, c in enumerate(CHOICE_CATEGORIES)}
     if fold_both_bad:
         mapping["both_bad"] = mapping["tie"]
-    if arr.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    distinct, inverse = np.unique(arr.astype(str), return_inverse=True)
-    codes = np.array([mapping.get(str(d), -1) for d in distinct], dtype=np.int64)[inverse.reshape(-1)]
-    if (codes < 0).any():
-        bad = int(np.flatnonzero(codes < 0)[0])
-        raise ValueError(f"unknown choice {arr[bad]!r} at row {bad} (expected one of {', '.join(CHOICE_CATEGORIES)})")
-    return codes
+    try:
+        return np.fromiter((mapping[c] for c in arr), dtype=np.int64, count=arr.shape[0])
+    except KeyError:
+        bad = next(i for i, c in enumerate(arr) if c not in mapping)
+        raise ValueError(
+            f"unknown choice {arr[bad]!r} at row {bad} (expected one of {', '.join(CHOICE_CATEGORIES)})"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -142,11 +141,21 @@ def _distance_matrix(level: str, domain: np.ndarray, marginals: np.ndarray) -> n
     raise ValueError(f"unknown level of measurement {level!r} (use one of {', '.join(LEVELS)})")
 
 
-def _patterns(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct pairable rows of a value-counts matrix, their multiplicity, and each row's pattern index."""
+def _patterns(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct pairable rows of a value-counts matrix and their multiplicity.
+
+    Rows are encoded as one integer each (mixed radix, base = largest count + 1)
+    so a 1-d np.unique does the work; falls back to np.unique(axis=0) if the
+    code would overflow int64.
+    """
     pairable = counts[counts.sum(axis=1) >= 2]
-    patterns, index, multiplicity = np.unique(pairable, axis=0, return_inverse=True, return_counts=True)
-    return patterns, multiplicity, index.reshape(-1)
+    base = int(pairable.max()) + 1 if pairable.size else 1
+    if pairable.shape[1] * math.log2(max(base, 2)) < 62:
+        radix = base ** np.arange(pairable.shape[1], dtype=np.int64)
+        _codes, first, multiplicity = np.unique(pairable @ radix, return_index=True, return_counts=True)
+        return pairable[first], multiplicity
+    patterns, multiplicity = np.unique(pairable, axis=0, return_counts=True)
+    return patterns, multiplicity
 
 
 def _pattern_coincidences(patterns: np.ndarray) -> np.ndarray:
@@ -185,7 +194,7 @@ def krippendorff_alpha(
     `value_domain` gives the numeric value of each column (needed for the
     interval and ratio metrics; defaults to 0..V-1). Computed by the
     `krippendorff` package (`alpha(value_counts=..., value_domain=...)`) on
-    the pairable units; above PACKAGE_MAX_UNITS pairable units by the same
+    the pairable units; above PACKAGE_MAX_ELEMENTS (units × V²) by the same
     formula over distinct unit patterns (exact, lower memory). Returns nan when
     there is no disagreement to expect (every pairable value identical).
     Raises ValueError when no unit has two ratings.
@@ -199,7 +208,7 @@ def krippendorff_alpha(
     pairable = vc[vc.sum(axis=1) >= 2]
     if (pairable.sum(axis=0) > 0).sum() < 2:
         return float("nan")
-    if pairable.shape[0] <= PACKAGE_MAX_UNITS:
+    if pairable.shape[0] * domain.size**2 <= PACKAGE_MAX_ELEMENTS:
         return float(krippendorff.alpha(value_counts=pairable, value_domain=domain, level_of_measurement=level))
     return krippendorff_alpha_patterns(pairable, level=level, value_domain=domain)
 
@@ -211,7 +220,7 @@ def krippendorff_alpha_patterns(
     vc = np.asarray(counts, dtype=np.int64)
     domain = np.arange(vc.shape[1]) if value_domain is None else np.asarray(value_domain)
     _check_alpha_input(vc, domain)
-    patterns, multiplicity, _ = _patterns(vc)
+    patterns, multiplicity = _patterns(vc)
     o = np.tensordot(multiplicity.astype(float), _pattern_coincidences(patterns), axes=1)
     return float(_alpha_from_coincidences(o, level, domain))
 
@@ -241,7 +250,7 @@ def alpha_bootstrap(
     _check_alpha_input(vc, domain)
     if not 0 < confidence < 1:
         raise ValueError("confidence must be between 0 and 1")
-    patterns, multiplicity, _ = _patterns(vc)
+    patterns, multiplicity = _patterns(vc)
     n_units = int(multiplicity.sum())
     rng = np.random.default_rng(seed)
     weights = rng.multinomial(n_units, multiplicity / n_units, size=n_boot).astype(float)  # (B, P)
@@ -311,41 +320,34 @@ def cohen_kappa(table: npt.ArrayLike, *, weights: Literal["none", "linear", "qua
     t = np.asarray(table, dtype=float)
     if t.ndim != 2 or t.shape[0] != t.shape[1] or t.shape[0] < 2:
         raise ValueError(f"Cohen's kappa needs a square table with at least 2 categories, got shape {t.shape}")
-    n = t.sum()
-    if n <= 0:
+    if t.sum() <= 0:
         raise ValueError("Cohen's kappa needs at least one rated item")
-    k = t.shape[0]
+    return {key: float(value[0]) for key, value in _cohen_batch(t[None], weights=weights).items()}
+
+
+def _cohen_batch(tables: np.ndarray, *, weights: str) -> dict[str, np.ndarray]:
+    """Cohen's kappa, ASE and Wald 95% interval for a batch (B, k, k) of agreement tables at once."""
+    t = tables.astype(float)
+    k = t.shape[-1]
     idx = np.arange(k)
     dist = np.abs(idx[:, None] - idx[None, :]) / (k - 1)
     w = {"none": np.eye(k), "linear": 1 - dist, "quadratic": 1 - dist**2}.get(weights)
     if w is None:
         raise ValueError(f"unknown weights {weights!r} (use none, linear or quadratic)")
-    p = t / n
-    rows, cols = p.sum(axis=1), p.sum(axis=0)
-    p_o = float((w * p).sum())
-    p_e = float((w * np.outer(rows, cols)).sum())
-    if p_e >= 1:
-        return {
-            "kappa": float("nan"),
-            "ase": float("nan"),
-            "ci_low": float("nan"),
-            "ci_high": float("nan"),
-            "n": float(n),
-        }
-    kappa = (p_o - p_e) / (1 - p_e)
-    # Fleiss, Cohen & Everitt (1969): w̄_i. and w̄_.j are weight averages under the marginals.
-    w_row = w @ cols
-    w_col = rows @ w
-    term = w - (w_row[:, None] + w_col[None, :]) * (1 - kappa)
-    var = ((p * term**2).sum() - (kappa - p_e * (1 - kappa)) ** 2) / (n * (1 - p_e) ** 2)
-    ase = math.sqrt(max(var, 0.0))
-    return {
-        "kappa": kappa,
-        "ase": ase,
-        "ci_low": kappa - 1.959964 * ase,
-        "ci_high": kappa + 1.959964 * ase,
-        "n": float(n),
-    }
+    n = t.sum(axis=(1, 2))
+    p = t / n[:, None, None]
+    rows, cols = p.sum(axis=2), p.sum(axis=1)
+    p_o = (w * p).sum(axis=(1, 2))
+    p_e = (w * rows[:, :, None] * cols[:, None, :]).sum(axis=(1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappa = np.where(p_e < 1, (p_o - p_e) / (1 - p_e), np.nan)
+        # Fleiss, Cohen & Everitt (1969): w̄_i. and w̄_.j are weight averages under the marginals.
+        w_row = cols @ w.T
+        w_col = rows @ w
+        term = w[None] - (w_row[:, :, None] + w_col[:, None, :]) * (1 - kappa)[:, None, None]
+        var = ((p * term**2).sum(axis=(1, 2)) - (kappa - p_e * (1 - kappa)) ** 2) / (n * (1 - p_e) ** 2)
+    ase = np.sqrt(np.maximum(var, 0.0))
+    return {"kappa": kappa, "ase": ase, "ci_low": kappa - 1.959964 * ase, "ci_high": kappa + 1.959964 * ase, "n": n}
 
 
 def _sorted_triples(units: np.ndarray, coders: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -392,15 +394,25 @@ def pairwise_cohen(
         return []
     c1, c2 = np.concatenate(first), np.concatenate(second)
     a1, a2 = np.concatenate(v1), np.concatenate(v2)
-    pair_keys, inverse, sizes = np.unique(np.stack([c1, c2], axis=1), axis=0, return_inverse=True, return_counts=True)
+    width = int(c.max()) + 1
+    codes, inverse, sizes = np.unique(c1 * width + c2, return_inverse=True, return_counts=True)
+    pair_keys = np.stack([codes // width, codes % width], axis=1)
     inverse = inverse.reshape(-1)
     k = n_categories
-    tables = np.bincount(inverse * k * k + a1 * k + a2, minlength=pair_keys.shape[0] * k * k).reshape(-1, k, k)
-    rows = []
-    for i in np.flatnonzero(sizes >= min_overlap):
-        result = cohen_kappa(tables[i], weights=weights)
-        rows.append({"coder_1": int(pair_keys[i, 0]), "coder_2": int(pair_keys[i, 1]), **result})
-    return rows
+    enough = sizes >= min_overlap
+    keep = enough[inverse]
+    index = np.cumsum(enough) - 1  # compact index of the pairs with enough overlap
+    tables = np.bincount(
+        index[inverse[keep]] * k * k + a1[keep] * k + a2[keep], minlength=int(enough.sum()) * k * k
+    ).reshape(-1, k, k)
+    if not enough.any():
+        return []
+    stats = _cohen_batch(tables, weights=weights)
+    kept = pair_keys[enough]
+    return [
+        {"coder_1": int(kept[j, 0]), "coder_2": int(kept[j, 1]), **{key: float(v[j]) for key, v in stats.items()}}
+        for j in range(kept.shape[0])
+    ]
 
 
 def majority_agreement(

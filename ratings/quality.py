@@ -144,9 +144,9 @@ def one_coin_dawid_skene(
         # E step: log P(true = j | labels) ∝ log prior_j + Σ_labels log P(label | j).
         log_right = np.log(new_accuracy)[ci]
         log_wrong = np.log((1 - new_accuracy) / max(k - 1, 1))[ci]
-        log_post = np.tile(np.log(prior), (unit_ids.size, 1))
-        np.add.at(log_post, ui, log_wrong[:, None])
-        np.add.at(log_post, (ui, v), log_right - log_wrong)
+        wrong_sum = np.bincount(ui, weights=log_wrong, minlength=unit_ids.size)
+        right_extra = np.bincount(ui * k + v, weights=log_right - log_wrong, minlength=unit_ids.size * k)
+        log_post = np.log(prior)[None, :] + wrong_sum[:, None] + right_extra.reshape(-1, k)
         log_post -= log_post.max(axis=1, keepdims=True)
         posterior = np.exp(log_post)
         posterior /= posterior.sum(axis=1, keepdims=True)

@@ -196,6 +196,17 @@ def _majority_with_reference(
     return out
 
 
+def _rule_label(names: list[str], *, limit: int = 50) -> str:
+    """Rule names for QualityEvent.rule (50 characters): as many as fit, '+' when some are left out."""
+    label = ""
+    for name in names:
+        candidate = f"{label},{name}" if label else name
+        if len(candidate) > limit - 1:
+            return label + "+"
+        label = candidate
+    return label
+
+
 def _event(*, study: Study, rater: Rater, action: str, reason: str, rule: str = "", user: Any = None) -> QualityEvent:
     return QualityEvent.objects.create(
         study=study, rater=rater, action=action, rule=rule, reason=reason[:2000], by_user=user
@@ -235,8 +246,8 @@ def quality_recompute(*, study: Study) -> dict[str, int]:
         candidates = [rid for rid, m in metrics.items() if m["rules_fired"] and rid not in cleared]
         for rater in Rater.objects.select_for_update().filter(pk__in=candidates).order_by("id"):
             fired = q.rules_fired(metrics[rater.id], rules)
-            rule_names = ", ".join(name for name, _ in fired)
-            reason = "; ".join(text for _, text in fired)
+            rule_names = _rule_label([name for name, _ in fired])
+            reason = "; ".join(f"{name}: {text}" for name, text in fired)
             if rater.status == Rater.Status.ACTIVE:
                 rater.status = Rater.Status.FLAGGED
                 rater.save(update_fields=["status"])

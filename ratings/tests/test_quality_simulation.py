@@ -171,3 +171,10 @@ def test_per_criterion_tag_and_likert_agreement() -> None:
     expected = Comparison.objects.filter(prompt=first, kind__in=["regular", "gold"]).count()
     assert expected >= 6
     assert tagged["n_units"] == expected  # the prompt's regular pairs and gold items; repeats are left out
+
+
+def test_rule_label_fits_the_event_field() -> None:
+    names = ["gold_accuracy", "too_fast", "majority_agreement", "straight_lining", "position_bias"]
+    label = services._rule_label(names)
+    assert len(label) <= 50 and label.endswith("+") and label.startswith("gold_accuracy,too_fast")
+    assert services._rule_label(["too_fast"]) == "too_fast"

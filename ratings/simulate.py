@@ -116,7 +116,7 @@ def simulate_judgments(
     gold = [c for c in comparisons if c.kind == Comparison.Kind.GOLD]
     repeats_of: dict[int, list[Comparison]] = {}
     for c in comparisons:
-        if c.kind == Comparison.Kind.REPEAT:
+        if c.kind == Comparison.Kind.REPEAT and c.repeat_of_id is not None:
             repeats_of.setdefault(c.repeat_of_id, []).append(c)
     if not regular:
         raise ValueError("the study has no regular comparisons to judge")
@@ -206,8 +206,18 @@ def simulate_judgments(
             )
         Judgment.objects.bulk_create(judgments)
         scale = int(study.likert_scale or 0)
-        for judgment, (_r, _k, _comparison, _left, _seconds, choice) in zip(judgments, plan, strict=True):
-            for key in criteria:
+        for judgment, (_r, kind, comparison, _left, _seconds, first_choice) in zip(judgments, plan, strict=True):
+            for position, key in enumerate(criteria):
+                choice = first_choice
+                if position and kind == "honest" and comparison.kind == Comparison.Kind.REGULAR and rng.random() < 0.15:
+                    # Criteria mostly agree with the first one, not always.
+                    choice = _honest_choice(
+                        rng,
+                        strengths[comparison.output_a.system_id],
+                        strengths[comparison.output_b.system_id],
+                        noise=noise,
+                        tie=tie,
+                    )
                 likert_a = likert_b = None
                 if scale:
                     hi, lo = scale, max(1, scale // 2)

@@ -131,8 +131,8 @@ def rater_metrics_compute(*, study: Study) -> dict[int, dict[str, Any]]:
     metrics: dict[int, dict[str, Any]] = {}
     for rater_id in raters:
         r = per_rater.get(rater_id, {})
-        seconds = r.get("seconds", [])
-        m: dict[str, Any] = {"n_judgments": len(seconds), "fast_threshold_seconds": fast_threshold}
+        durations = r.get("seconds", [])
+        m: dict[str, Any] = {"n_judgments": len(durations), "fast_threshold_seconds": fast_threshold}
         gold = r.get("gold", [])
         m["n_gold"] = len(gold)
         m["gold_correct"] = int(sum(gold))
@@ -157,7 +157,7 @@ def rater_metrics_compute(*, study: Study) -> dict[int, dict[str, Any]]:
         m["n_left"] = int(sum(left))
         m["left_share"] = sum(left) / len(left) if left else None
         m["position_p"] = q.binomial_test(int(sum(left)), len(left)) if left else None
-        speed = q.speed_stats(seconds, fast_below=fast_threshold)
+        speed = q.speed_stats(durations, fast_below=fast_threshold)
         m["median_seconds"] = _none_if_nan(speed["median_seconds"])
         m["fast_share"] = _none_if_nan(speed["fast_share"])
         straight = q.straight_lining(r.get("screen", []))

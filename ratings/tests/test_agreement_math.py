@@ -188,3 +188,20 @@ def test_rules_fired_needs_evidence_and_thresholds() -> None:
     assert q.rules_fired(thin, rules) == []
     # A threshold set to None switches its rule off.
     assert "gold_accuracy" not in dict(q.rules_fired(bad, {**rules, "min_gold_accuracy": None}))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.permutations([0, 1, 2, 3]))
+def test_nominal_alpha_ignores_category_and_coder_labels(seed: int, relabel: list[int]) -> None:
+    rng = np.random.default_rng(seed)
+    units, coders, values = _random_triples(rng, n_units=40, n_coders=6, per_unit=3, k=4, truth_p=0.6)
+    base = ag.krippendorff_alpha(ag.value_counts_from_triples(units, coders, values, n_categories=4).counts)
+    mapped = np.asarray(relabel)[values]
+    shuffled_coders = rng.permutation(6)[coders] + 100
+    other = ag.krippendorff_alpha(
+        ag.value_counts_from_triples(units * 7 + 3, shuffled_coders, mapped, n_categories=4).counts
+    )
+    if np.isnan(base):
+        assert np.isnan(other)
+    else:
+        assert other == pytest.approx(base, abs=1e-12)

@@ -42,8 +42,10 @@ def _client(user) -> Client:
     return client
 
 
-def test_quality_page_renders_badge_table_chart_and_log(study: Study) -> None:
-    response = _client(study.owner).get(reverse("owner-quality", kwargs={"slug": study.slug}))
+def test_quality_page_renders_badge_table_chart_and_log(study: Study, django_assert_max_num_queries) -> None:
+    client = _client(study.owner)
+    with django_assert_max_num_queries(15):  # a fixed number, whatever the number of raters (no N+1)
+        response = client.get(reverse("owner-quality", kwargs={"slug": study.slug}))
     assert response.status_code == 200
     html = response.content.decode()
     assert 'class="agreement-badge agreement-' in html

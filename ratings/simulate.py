@@ -121,6 +121,10 @@ def simulate_judgments(
     if not regular:
         raise ValueError("the study has no regular comparisons to judge")
 
+    def honest(comparison: Comparison) -> str:
+        a, b = strengths[comparison.output_a.system_id], strengths[comparison.output_b.system_id]
+        return _honest_choice(rng, a, b, noise=noise, tie=tie)
+
     token = secrets.token_hex(3)
     kinds = ["honest"] * n_honest + list(spammers)
     raters = [
@@ -150,13 +154,7 @@ def simulate_judgments(
                     )
                     choice = same if rng.random() < 0.85 else rng.choice(["a", "b", "tie"])
                 else:
-                    choice = _honest_choice(
-                        rng,
-                        strengths[comparison.output_a.system_id],
-                        strengths[comparison.output_b.system_id],
-                        noise=noise,
-                        tie=tie,
-                    )
+                    choice = honest(comparison)
             elif kind == "left":
                 seconds = max(4.0, rng.lognormvariate(math.log(12), 0.4))
                 choice = left
@@ -211,13 +209,7 @@ def simulate_judgments(
                 choice = first_choice
                 if position and kind == "honest" and comparison.kind == Comparison.Kind.REGULAR and rng.random() < 0.15:
                     # Criteria mostly agree with the first one, not always.
-                    choice = _honest_choice(
-                        rng,
-                        strengths[comparison.output_a.system_id],
-                        strengths[comparison.output_b.system_id],
-                        noise=noise,
-                        tie=tie,
-                    )
+                    choice = honest(comparison)
                 likert_a = likert_b = None
                 if scale:
                     hi, lo = scale, max(1, scale // 2)

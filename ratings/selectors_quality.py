@@ -14,19 +14,22 @@ pure functions in `ratings.agreement`. Conventions (see docs/quality.md):
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext as _
 
 from ratings import agreement as ag
-from ratings.models import JudgmentChoice, QualityEvent, RaterQuality
+from ratings.models import Judgment, JudgmentChoice, QualityEvent, RaterQuality
 from tasks.models import Comparison, Prompt, Rater, Study
 
 UNIT_KINDS = (Comparison.Kind.REGULAR, Comparison.Kind.GOLD)
+AGREEMENT_CACHE_SECONDS = 600
 
 
 def study_criteria_keys(*, study: Study) -> list[str]:
@@ -173,8 +176,51 @@ def study_agreement(
     Fleiss' kappa, percent agreement, the mean pairwise Cohen's kappa over
     rater pairs with at least `min_overlap` common comparisons, and, when the
     study collects Likert scores, ordinal and interval alpha on them.
+    Cached (Django cache, AGREEMENT_CACHE_SECONDS) under a stamp of the
+    study's judgments and excluded raters, so a read after any change is fresh.
     """
     criterion = criterion or study_criteria_keys(study=study)[0]
+    params = (criterion, tag, include_excluded, fold_both_bad, n_boot, seed, min_overlap)
+    raw = f"{study.pk}:{study.created_at.timestamp()}:{_results_stamp(study=study)}:{params!r}"
+    key = "quality-agreement-" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+    result = cache.get(key)
+    if result is None:
+        result = _study_agreement_compute(
+            study=study,
+            criterion=criterion,
+            tag=tag,
+            include_excluded=include_excluded,
+            fold_both_bad=fold_both_bad,
+            n_boot=n_boot,
+            seed=seed,
+            min_overlap=min_overlap,
+        )
+        cache.set(key, result, timeout=AGREEMENT_CACHE_SECONDS)
+    # The badge text is translated per request, so it is never cached.
+    return {
+        **result,
+        "badge": agreement_badge(alpha=result["alpha"], interval=result["interval"], n_units=result["n_units"]),
+    }
+
+
+def _results_stamp(*, study: Study) -> str:
+    """Changes whenever agreement can change: judgments added or removed, raters excluded or included."""
+    stamp = Judgment.objects.filter(study=study).aggregate(n=Count("id"), last=Max("id"))
+    excluded = list(Rater.objects.filter(study=study, excluded=True).order_by("id").values_list("id", flat=True))
+    return f"{stamp['n']}:{stamp['last']}:{excluded!r}"
+
+
+def _study_agreement_compute(
+    *,
+    study: Study,
+    criterion: str,
+    tag: str,
+    include_excluded: bool,
+    fold_both_bad: bool,
+    n_boot: int,
+    seed: int,
+    min_overlap: int,
+) -> dict[str, Any]:
     data = reliability_data_choices(
         study=study, criterion=criterion, tag=tag, include_excluded=include_excluded, fold_both_bad=fold_both_bad
     )
@@ -182,7 +228,6 @@ def study_agreement(
     result.update(
         {"criterion": criterion, "tag": tag, "fold_both_bad": fold_both_bad, "include_excluded": include_excluded}
     )
-    result["badge"] = agreement_badge(alpha=result["alpha"], interval=result["interval"], n_units=result["n_units"])
     pairs = ag.pairwise_cohen(
         data.units, data.coders, data.values, n_categories=len(data.categories), min_overlap=min_overlap
     )

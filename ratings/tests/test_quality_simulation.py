@@ -178,3 +178,29 @@ def test_rule_label_fits_the_event_field() -> None:
     label = services._rule_label(names)
     assert len(label) <= 50 and label.endswith("+") and label.startswith("gold_accuracy,too_fast")
     assert services._rule_label(["too_fast"]) == "too_fast"
+
+
+def test_agreement_cache_is_fresh_after_new_judgments(
+    simulated: tuple[Study, dict[str, str]], django_assert_max_num_queries
+) -> None:
+    study, _ = simulated
+    first = selectors.study_agreement(study=study, n_boot=20)
+    with django_assert_max_num_queries(3):  # cached: only the stamp queries
+        assert selectors.study_agreement(study=study, n_boot=20)["alpha"] == first["alpha"]
+    simulate_judgments(study=study, n_honest=0, spammers=("random", "random", "random"), seed=9)
+    assert selectors.study_agreement(study=study, n_boot=20)["n_raters"] == first["n_raters"] + 3
+
+
+def test_periodic_job_queues_live_studies_only(simulated: tuple[Study, dict[str, str]], settings) -> None:
+    from evalsite.celery import app
+    from ratings import jobs
+
+    entry = settings.CELERY_BEAT_SCHEDULE["ratings-quality-recompute"]
+    assert entry["task"] == jobs.quality_recompute_live_studies.name
+    assert entry["task"] in app.tasks
+    study, _ = simulated
+    paused = _study_with_comparisons(seed=5, status=Study.Status.PAUSED)
+    assert jobs.quality_recompute_live_studies.delay().get() == 1  # eager without a broker
+    assert RaterQuality.objects.filter(study=study).count() == 11
+    assert not RaterQuality.objects.filter(study=paused).exists()
+    assert jobs.quality_recompute_study.delay(999_999).get() == {"raters": 0, "flagged": 0, "blocked": 0}

@@ -156,3 +156,26 @@ def test_action_api_and_errors_write_nothing(study: Study) -> None:
     assert again.status_code == 200
     assert QualityEvent.objects.count() == n_events + 1
     assert Judgment.objects.count() == n_judgments
+
+
+def test_badge_include_for_the_leaderboard_page(study: Study) -> None:
+    from django.template.loader import render_to_string
+
+    from ratings.selectors_quality import agreement_badge_for_study
+
+    badge = agreement_badge_for_study(study=study, criterion="overall")
+    assert badge["criterion"] == "overall" and badge["level"] in ("reliable", "tentative", "unreliable")
+    assert badge["interval"][0] <= badge["alpha"] <= badge["interval"][1]
+    html = render_to_string("owner/_agreement_badge.html", {"agreement_badge": badge})
+    assert f"agreement-{badge['level']}" in html and f"{badge['alpha']:.3f}" in html
+    assert render_to_string("owner/_agreement_badge.html", {}).strip() == ""
+
+
+def test_empty_study_says_agreement_unknown() -> None:
+    empty = make_study_with_outputs(n_systems=2, n_prompts=1)
+    response = _client(empty.owner).get(reverse("owner-quality", kwargs={"slug": empty.slug}))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "agreement-unknown" in html and "Not enough comparisons" in html
+    api = _client(empty.owner).get(reverse("api-quality-agreement", kwargs={"slug": empty.slug})).json()
+    assert api["criteria"][0]["alpha"] is None and api["criteria"][0]["badge"]["level"] == "unknown"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -78,7 +78,7 @@ def owner_quality_action(request: HttpRequest, slug: str, rater_id: int) -> Http
         )
     except ApplicationError as exc:
         if exc.status_code == 404:
-            raise
+            raise Http404(exc.message) from exc
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Done."))

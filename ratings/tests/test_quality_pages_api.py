@@ -93,6 +93,12 @@ def test_action_form_needs_csrf_and_writes_event(study: Study) -> None:
     assert rater.status == "blocked"
     event = QualityEvent.objects.get(rater=rater)
     assert (event.action, event.reason, event.by_user) == ("blocked", "bot-like", study.owner)
+    # Unknown rater, unknown action: a 404, and a message without any change.
+    missing = reverse("owner-quality-action", kwargs={"slug": study.slug, "rater_id": 999999})
+    assert _client(study.owner).post(missing, {"action": "block"}).status_code == 404
+    page = _client(study.owner).post(url, {"action": "delete"}, follow=True).content.decode()
+    assert "Unknown action" in page
+    assert QualityEvent.objects.filter(rater=rater).count() == 1
     # Another owner cannot act on this study's raters.
     assert _client(OwnerFactory()).post(url, {"action": "unblock"}).status_code == 404
     rater.refresh_from_db()

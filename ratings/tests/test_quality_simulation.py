@@ -204,3 +204,19 @@ def test_periodic_job_queues_live_studies_only(simulated: tuple[Study, dict[str,
     assert RaterQuality.objects.filter(study=study).count() == 11
     assert not RaterQuality.objects.filter(study=paused).exists()
     assert jobs.quality_recompute_study.delay(999_999).get() == {"raters": 0, "flagged": 0, "blocked": 0}
+
+
+def test_simulate_raters_command() -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    study = _study_with_comparisons(seed=6)
+    out = StringIO()
+    call_command("simulate_raters", study.slug, "--honest", "4", "--spammers", "fast", stdout=out)
+    assert "from 5 raters; 1 flagged" in out.getvalue()
+    with pytest.raises(CommandError, match="unknown spammer kind"):
+        call_command("simulate_raters", study.slug, "--spammers", "lazy")
+    with pytest.raises(CommandError, match="no study"):
+        call_command("simulate_raters", "nope")
+    assert Judgment.objects.filter(study=study).count() == 5 * 80

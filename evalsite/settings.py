@@ -184,7 +184,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", 
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "evalsite")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Leases past their expiry go back to the pool (tasks/jobs.py).
     "expire-assignment-leases": {"task": "tasks.jobs.assignments_expire_job", "schedule": 60.0},
+    # Rater quality + quality rules for every live study (ratings/jobs.py).
+    "ratings-quality-recompute": {
+        "task": "ratings.quality_recompute_live_studies",
+        "schedule": float(os.environ.get("QUALITY_RECOMPUTE_SECONDS", "600")),
+    },
 }
 
 LOGGING = {

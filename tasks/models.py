@@ -35,13 +35,18 @@ def default_criteria() -> list[dict[str, str]]:
 
 
 def default_quality_rules() -> dict[str, float | int | bool]:
+    """Rater-quality rule thresholds (applied by ratings.services.quality; see docs/quality.md)."""
     return {
         "min_gold_items": 5,
         "min_gold_accuracy": 0.6,
         "max_fast_share": 0.5,
+        "fast_seconds": 3,  # "too fast" = below Study.min_seconds, or below this when min_seconds is 0
         "position_bias_p": 0.01,
         "min_repeat_items": 3,
         "min_self_consistency": 0.5,
+        "min_judgments": 10,  # evidence needed before the speed, position and majority rules judge
+        "min_majority_agreement": 0.4,
+        "max_straight_run": 15,
         "auto_block": False,
     }
 

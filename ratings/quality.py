@@ -161,7 +161,11 @@ def rules_fired(metrics: dict, rules: dict | None) -> list[tuple[str, str]]:
     """Which quality rules a rater's metrics break: [(rule name, reason in plain words)].
 
     A rule only judges once there is enough evidence (min_gold_items gold
-    answers, min_repeat_items repeats, min_judgments judgments). A threshold
+    answers, min_repeat_items repeats, min_judgments judgments). The
+    small-sample proportion rules (gold accuracy, self-consistency) fire only
+    when the rater is confidently below the threshold: the upper end of the 95%
+    Wilson interval of their proportion is below it, so 1 miss out of 4 repeats
+    does not flag an honest rater. A threshold
     set to None (or 0 for minimums) switches its rule off; a missing key
     counts as None. The service passes the study's rules over
     `tasks.models.default_quality_rules()` (keys documented in docs/quality.md).
@@ -175,10 +179,18 @@ def rules_fired(metrics: dict, rules: dict | None) -> list[tuple[str, str]]:
         count = metrics.get(count_key) or 0
         if evidence_key and count < (r.get(evidence_key) or 0):
             continue
-        if (value < threshold) if below else (value > threshold):
+        if name in _CONFIDENT_RULES and count:
+            upper = wilson_interval(round(value * count), count)[1]
+            if upper < threshold:
+                reason = message.format(value=value, count=count, threshold=threshold, m=metrics)
+                fired.append((name, f"{reason} (95% interval up to {upper:.0%})"))
+        elif (value < threshold) if below else (value > threshold):
             fired.append((name, message.format(value=value, count=count, threshold=threshold, m=metrics)))
     return fired
 
+
+# Proportion rules judged on the upper end of their Wilson interval (see rules_fired).
+_CONFIDENT_RULES = frozenset({"gold_accuracy", "self_consistency"})
 
 # (rule, metric, evidence count metric, threshold key, evidence minimum key, fires below threshold?, reason)
 _RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (

@@ -40,7 +40,7 @@ def default_quality_rules() -> dict[str, float | int | bool]:
         "min_gold_items": 5,
         "min_gold_accuracy": 0.6,
         "max_fast_share": 0.5,
-        "fast_seconds": 3,  # "too fast" = below Study.min_seconds, or below this when min_seconds is 0
+        "fast_seconds": 3,  # "too fast" = below the larger of this and Study.min_seconds
         "position_bias_p": 0.01,
         "min_repeat_items": 3,
         "min_self_consistency": 0.5,

@@ -62,7 +62,7 @@ def rater_metrics_compute(*, study: Study) -> dict[int, dict[str, Any]]:
     one-coin Dawid-Skene reliability_weight.
     """
     rules = study_quality_rules(study=study)
-    fast_threshold = float(study.min_seconds or rules.get("fast_seconds") or 0)
+    fast_threshold = float(max(study.min_seconds, rules.get("fast_seconds") or 0))
     criteria = study_criteria_keys(study=study)
     primary = criteria[0]
     crit_index = {c: i for i, c in enumerate(criteria)}

@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -21,6 +23,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  Owner login:  {username}  /  {password.strip()}")
         self.stdout.write(f"  Owner pages:  {base}/")
         for study in Study.objects.filter(owner__username="demo").order_by("created_at"):
-            self.stdout.write(f"  Rater link ({study.name}):  {base}/r/{study.slug}/?PROLIFIC_PID=demo-rater-1")
+            # A fresh Prolific-style worker id each time, so every run gets a new rater.
+            pid = secrets.token_hex(12)
+            self.stdout.write(f"  Rater link ({study.name}):  {base}/r/{study.slug}/?PROLIFIC_PID={pid}")
         self.stdout.write(f"  API docs:     {base}/api/docs/")
         self.stdout.write("")

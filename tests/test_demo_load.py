@@ -1,0 +1,49 @@
+"""`make run`'s demo goes through the real services and can be loaded twice."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from ratings.models import Judgment, QualityEvent
+from ratings.services.demo import DEMO_USERNAME, demo_load
+from tasks.models import Output, Rater, Study
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_loads_judged_studies_and_is_idempotent(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    first = demo_load()
+    assert first["username"] == DEMO_USERNAME and len(first["created"]) == 2
+
+    text = Study.objects.get(name__contains="(text)")
+    images = Study.objects.get(name__contains="(images)")
+    assert text.status == images.status == Study.Status.LIVE
+    assert text.systems.count() >= 4 and text.prompts.count() >= 40
+    assert images.systems.count() >= 4 and images.prompts.count() >= 10
+    assert text.comparisons.filter(kind="gold").exists() and text.comparisons.filter(kind="repeat").exists()
+    # the deliberate identity leaks were flagged by the scan and excluded in review
+    assert Output.objects.filter(study=text, leak_review="excluded").count() >= 3
+    assert all(o.image.name and DEMO_USERNAME not in o.image.name for o in images.outputs.all())
+    assert Judgment.objects.filter(study=text).count() > 500
+    # the spammers in the simulated crowd are caught by the quality rules; most honest raters are not
+    # (the two or three sloppiest honest profiles, noise 1.6-2.2, answer close to random and may be flagged)
+    flagged = set(Rater.objects.filter(study=text, status="flagged").values_list("external_id", flat=True))
+    assert {"demo-always-left", "demo-speeder"} <= flagged
+    assert sum(ext.startswith("demo-honest") for ext in flagged) <= 3
+    agreement = {
+        r.external_id: r.quality.metrics["majority_agreement"]
+        for r in Rater.objects.filter(study=text).select_related("quality")
+    }
+    honest = sorted(v for k, v in agreement.items() if k.startswith("demo-honest"))
+    assert agreement["demo-random-clicker"] < honest[len(honest) // 2]
+    assert QualityEvent.objects.filter(study=text, action="flagged").exists()
+
+    second = demo_load()
+    assert second["created"] == [] and second["password"] == first["password"]
+    assert Study.objects.count() == 2
+
+    client = Client()
+    assert client.login(username=DEMO_USERNAME, password=first["password"])
+    assert client.get(f"/studies/{text.slug}/").status_code == 200
+    assert Client().get(f"/r/{text.slug}/?PROLIFIC_PID=5f1c0ffee0ddba11deadbeef").status_code in (200, 302)

@@ -18,6 +18,13 @@ from django.db import connection, models
 PAGE_SIZE = 5000
 
 
+def _concrete(model: type[models.Model], name: str) -> models.Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.concrete:
+        raise ValueError(f"{model.__name__}.{name} is not a concrete column")
+    return field
+
+
 def rows_insert(
     *,
     model: type[models.Model],
@@ -29,14 +36,11 @@ def rows_insert(
     (converted once through their fields) into `model`'s table. Returns the number of rows."""
     constants = constants or {}
     meta = model._meta
-    variable_fields = [meta.get_field(name) for name in columns]
-    constant_fields = [meta.get_field(name) for name in constants]
-    constant_values = tuple(
-        field.get_db_prep_save(constants[field.name], connection)
-        for field in constant_fields  # type: ignore[union-attr]
-    )
+    variable_fields = [_concrete(model, name) for name in columns]
+    constant_fields = [_concrete(model, name) for name in constants]
+    constant_values = tuple(field.get_db_prep_save(constants[field.name], connection) for field in constant_fields)
     quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in [*variable_fields, *constant_fields])  # type: ignore[union-attr]
+    names = ", ".join(quote(str(f.column)) for f in [*variable_fields, *constant_fields])
     table = quote(meta.db_table)
     total = 0
     iterator = iter(rows)

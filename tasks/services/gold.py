@@ -183,11 +183,11 @@ def _gold_rows(data: bytes, file_format: str) -> list[tuple[int, Any]]:
                     pass
             rows.append((reader.line_num, clean))
         return rows
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
+    for number, raw_line in enumerate(text.split("\n"), start=1):
+        if not raw_line.strip():
             continue
         try:
-            rows.append((number, json.loads(line)))
+            rows.append((number, json.loads(raw_line)))
         except json.JSONDecodeError as exc:
             rows.append((number, exc))
     return rows

@@ -19,18 +19,21 @@ import io
 import json
 import secrets
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
+from django.utils import timezone
 
 from evalsite.errors import ApplicationError
 from tasks.models import ImportJob, Output, Prompt, Study, System
 from tasks.services.blinding import ImageRejected, LeakScanner, image_blind, image_store, images_delete
+from tasks.services.bulk import rows_insert
 from tasks.services.gold import gold_answer_clean, gold_store
+from tasks.services.pairing import public_ids
 
 FIELDS = ("prompt_id", "prompt", "system", "output", "image", "prompt_image", "tags", "messages", "meta", "gold")
 JSON_COLUMNS = {"tags", "messages", "meta", "gold"}
@@ -109,6 +112,11 @@ def count_lines(data: bytes) -> int:
 # ------------------------------------------------------------------ parsing
 
 
+def _no_constants(name: str) -> Any:
+    """NaN and Infinity are not JSON (PostgreSQL's jsonb refuses them): reject them at parse time."""
+    raise ValueError(f"{name} is not allowed")
+
+
 def _records_jsonl(data: bytes, errors: _Errors) -> list[tuple[int, dict[str, Any]]]:
     records: list[tuple[int, dict[str, Any]]] = []
     if data.startswith(b"\xef\xbb\xbf"):
@@ -122,9 +130,12 @@ def _records_jsonl(data: bytes, errors: _Errors) -> list[tuple[int, dict[str, An
             errors.add(number, None, "bad_utf8", f"Not valid UTF-8 (byte {exc.start + 1} of the line).")
             continue
         try:
-            obj = json.loads(text)
+            obj = json.loads(text, parse_constant=_no_constants)
         except json.JSONDecodeError as exc:
             errors.add(number, None, "bad_json", f"Not valid JSON: {exc.msg} (column {exc.colno}).")
+            continue
+        except ValueError as exc:
+            errors.add(number, None, "bad_json", f"Not valid JSON: {exc}.")
             continue
         if not isinstance(obj, dict):
             errors.add(number, None, "not_object", "Each line must be one JSON object.")
@@ -177,9 +188,9 @@ def _records_csv(data: bytes, errors: _Errors) -> list[tuple[int, dict[str, Any]
                     obj[name] = [tag.strip() for tag in stripped.split(";") if tag.strip()]
                     continue
                 try:
-                    obj[name] = json.loads(stripped)
-                except json.JSONDecodeError as exc:
-                    errors.add(line, name, "bad_json", f"Column {name} must hold JSON: {exc.msg}.")
+                    obj[name] = json.loads(stripped, parse_constant=_no_constants)
+                except ValueError as exc:
+                    errors.add(line, name, "bad_json", f"Column {name} must hold JSON: {exc}.")
                     continue
             else:
                 obj[name] = cell
@@ -522,44 +533,65 @@ def _write(*, study: Study, plan: dict[str, Any]) -> dict[str, int]:
     System.objects.bulk_create([System(study=study, name=name) for name in new_systems], batch_size=BATCH_SIZE)
     system_ids = dict(System.objects.filter(study=study).values_list("name", "id"))
 
-    prompts = []
-    for prompt_id in sorted(plan["new_prompt_ids"], key=lambda p: prompt_first[p].line):
-        first = prompt_first[prompt_id]
-        prompts.append(
-            Prompt(
-                study=study,
-                external_id=prompt_id,
-                text=first.prompt or "",
-                image=blinded[first.prompt_image][0] if first.prompt_image else "",
-                messages=first.messages or [],
-                tags=first.tags or [],
+    now = timezone.now()
+    prompt_order = sorted(plan["new_prompt_ids"], key=lambda p: prompt_first[p].line)
+    n_prompts = rows_insert(
+        model=Prompt,
+        columns=["external_id", "public_id", "text", "image", "messages", "tags"],
+        rows=(
+            (
+                prompt_id,
+                public_id,
+                prompt_first[prompt_id].prompt or "",
+                blinded[prompt_first[prompt_id].prompt_image][0] if prompt_first[prompt_id].prompt_image else "",
+                json.dumps(prompt_first[prompt_id].messages or []),
+                json.dumps(prompt_first[prompt_id].tags or []),
             )
-        )
-    Prompt.objects.bulk_create(prompts, batch_size=BATCH_SIZE)
+            for prompt_id, public_id in zip(prompt_order, public_ids(len(prompt_order)), strict=True)
+        ),
+        constants={"study": study.pk, "meta": {}, "created_at": now},
+    )
     prompt_ids = dict(Prompt.objects.filter(study=study).values_list("external_id", "id"))
 
     scanner = LeakScanner(system_ids)
-    outputs = []
     flagged = 0
-    for parsed in new_lines:
-        flags = scanner.scan(parsed.output) if parsed.output else []
-        flagged += bool(flags)
-        image_name, width, height = blinded.get(parsed.image, ("", None, None)) if parsed.image else ("", None, None)
-        outputs.append(
-            Output(
-                study=study,
-                prompt_id=prompt_ids[parsed.prompt_id],
-                system_id=system_ids[parsed.system],
-                text=parsed.output,
-                image=image_name,
-                image_width=width,
-                image_height=height,
-                leak_flags=flags,
-                leak_review=Output.LeakReview.FLAGGED if flags else Output.LeakReview.CLEAN,
-                meta=parsed.meta,
+
+    def output_rows() -> Iterator[tuple[Any, ...]]:
+        nonlocal flagged
+        for parsed, public_id in zip(new_lines, public_ids(len(new_lines)), strict=True):
+            flags = scanner.scan(parsed.output) if parsed.output else []
+            flagged += bool(flags)
+            image_name, width, height = blinded[parsed.image] if parsed.image else ("", None, None)
+            yield (
+                prompt_ids[parsed.prompt_id],
+                system_ids[parsed.system],
+                public_id,
+                parsed.output,
+                image_name,
+                width,
+                height,
+                json.dumps(flags),
+                Output.LeakReview.FLAGGED.value if flags else Output.LeakReview.CLEAN.value,
+                json.dumps(parsed.meta),
             )
-        )
-    Output.objects.bulk_create(outputs, batch_size=BATCH_SIZE)
+
+    n_outputs = rows_insert(
+        model=Output,
+        columns=[
+            "prompt",
+            "system",
+            "public_id",
+            "text",
+            "image",
+            "image_width",
+            "image_height",
+            "leak_flags",
+            "leak_review",
+            "meta",
+        ],
+        rows=output_rows(),
+        constants={"study": study.pk, "created_at": now},
+    )
 
     marks = plan["gold_marks"]
     if marks:
@@ -583,8 +615,8 @@ def _write(*, study: Study, plan: dict[str, Any]) -> dict[str, int]:
     return {
         "lines": plan["records"],
         "systems_created": len(new_systems),
-        "prompts_created": len(prompts),
-        "outputs_created": len(outputs),
+        "prompts_created": n_prompts,
+        "outputs_created": n_outputs,
         "outputs_skipped": len(plan["lines"]) - len(new_lines),
         "images_stored": len(blinded),
         "flagged": flagged,
@@ -634,6 +666,11 @@ def import_run(
                 raise ApplicationError(
                     "Another import into this study ran at the same time; nothing was imported, please retry.",
                     code="import_conflict",
+                ) from exc
+            except DataError as exc:
+                raise ApplicationError(
+                    f"The database refused a value ({exc.__class__.__name__}); nothing was imported.",
+                    code="import_invalid_value",
                 ) from exc
     except BaseException:
         images_delete(stored)

@@ -6,19 +6,27 @@ Gold comparisons already exist (made from the owner's gold marks, see services/g
 
 from __future__ import annotations
 
+import base64
 import math
+import os
 import random
 from collections import defaultdict
 from itertools import combinations
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from evalsite.errors import ApplicationError
 from tasks.models import Comparison, Output, Study
 from tasks.pairing_math import balanced_orientation, sample_pairs
+from tasks.services.bulk import rows_insert
 
-BATCH_SIZE = 2000
+
+def public_ids(n: int) -> list[str]:
+    """n opaque ids in the format of `new_public_id` (128 random bits, URL-safe base64), from one urandom call."""
+    raw = os.urandom(16 * n)
+    return [base64.urlsafe_b64encode(raw[i : i + 16]).rstrip(b"=").decode() for i in range(0, 16 * n, 16)]
 
 
 def _pairs(study: Study, by_prompt: dict[int, dict[int, int]], rng: random.Random) -> list[tuple[int, int, int]]:
@@ -69,33 +77,41 @@ def pairing_generate(*, study: Study, seed: int | None = None) -> dict[str, int]
         )
     matchups = _pairs(study, by_prompt, rng)
     flips = balanced_orientation([(system_of[a], system_of[b]) for _, a, b in matchups], rng)
-    regular = [
-        Comparison(study_id=study.pk, prompt_id=p, output_a_id=b if flip else a, output_b_id=a if flip else b)
-        for (p, a, b), flip in zip(matchups, flips, strict=True)
-    ]
-    rng.shuffle(regular)  # insertion order (and so row ids) says nothing about prompt order
-    Comparison.objects.bulk_create(regular, batch_size=BATCH_SIZE)
+    oriented = [(p, b, a) if flip else (p, a, b) for (p, a, b), flip in zip(matchups, flips, strict=True)]
+    # Insertion order (and so row ids) follows a random permutation of the prompts, pairs shuffled within
+    # each prompt: ids say nothing about prompt order, and rows of one prompt stay together (index locality).
+    rank = {p: i for i, p in enumerate(rng.sample(sorted(by_prompt), len(by_prompt)))}
+    rng.shuffle(oriented)
+    oriented.sort(key=lambda row: rank[row[0]])
+    now = timezone.now()
+    common = {"study": study.pk, "gold_answers": {}, "gold_explanation": "", "judgment_count": 0, "active": True}
+    n_regular = rows_insert(
+        model=Comparison,
+        columns=["prompt", "output_a", "output_b", "public_id"],
+        rows=((p, a, b, pid) for (p, a, b), pid in zip(oriented, public_ids(len(oriented)), strict=True)),
+        constants=common | {"kind": Comparison.Kind.REGULAR, "created_at": now},
+    )
     n_repeat = 0
     if study.repeat_rate > 0:
-        n_repeat = min(len(regular), math.ceil(study.repeat_rate * len(regular)))
+        n_repeat = min(n_regular, math.ceil(study.repeat_rate * n_regular))
         originals = list(
             Comparison.objects.filter(study=study, kind=Comparison.Kind.REGULAR).values_list(
                 "id", "prompt_id", "output_a_id", "output_b_id"
             )
         )
-        repeats = [
-            Comparison(
-                study_id=study.pk,
-                prompt_id=prompt_id,
-                output_a_id=output_b,
-                output_b_id=output_a,
-                kind=Comparison.Kind.REPEAT,
-                repeat_of_id=origin,
-            )
-            for origin, prompt_id, output_a, output_b in rng.sample(originals, n_repeat)
-        ]
-        Comparison.objects.bulk_create(repeats, batch_size=BATCH_SIZE)
-    return {"regular": len(regular), "repeat": n_repeat}
+        rows_insert(
+            model=Comparison,
+            columns=["prompt", "output_a", "output_b", "public_id", "repeat_of"],
+            # flipped: the repeat shows the same pair with canonical sides swapped
+            rows=(
+                (prompt_id, output_b, output_a, pid, origin)
+                for (origin, prompt_id, output_a, output_b), pid in zip(
+                    rng.sample(originals, n_repeat), public_ids(n_repeat), strict=True
+                )
+            ),
+            constants=common | {"kind": Comparison.Kind.REPEAT, "created_at": now},
+        )
+    return {"regular": n_regular, "repeat": n_repeat}
 
 
 def comparisons_deactivate_for_outputs(*, study: Study, output_ids: list[int]) -> int:

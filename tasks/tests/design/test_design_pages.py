@@ -192,3 +192,18 @@ def test_transition_post_by_other_owner_is_404():
     assert other.post(f"/studies/{study.slug}/status/", {"action": "close"}).status_code == 404
     study.refresh_from_db()
     assert study.status == "draft"
+
+
+def test_import_page_shows_job_progress_and_refreshes_while_running(browser, owner):
+    from tasks.models import ImportJob
+
+    study = StudyFactory(owner=owner, status="draft")
+    ImportJob.objects.create(study=study, status="running", lines_total=200_000, lines_done=50_000)
+    html = browser.get(f"/studies/{study.slug}/import/").content.decode()
+    assert '<meta http-equiv="refresh" content="3">' in html
+    assert '<progress max="200000" value="50000">' in html
+    ImportJob.objects.update(
+        status="failed", errors=[{"line": 7, "field": "system", "code": "missing_field", "message": "m"}]
+    )
+    html = browser.get(f"/studies/{study.slug}/import/").content.decode()
+    assert 'http-equiv="refresh"' not in html and "<td>7</td><td>system</td><td>missing_field</td>" in html

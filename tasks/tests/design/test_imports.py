@@ -84,8 +84,13 @@ def test_each_validation_error_has_line_and_field_and_nothing_is_written(draft_t
 
 def test_bad_json_bad_utf8_and_non_objects_are_reported_per_line(draft_text_study):
     good = jsonl(good_rows(1)).splitlines()
-    data = b"\n".join([good[0], b'{"prompt_id": "p9", ', b'["a list"]', b'{"prompt_id": "\xff\xfe"}', good[1]]) + b"\n"
+    nan = b'{"prompt_id": "p0", "prompt": "Question 0?", "system": "z-sys", "output": "x", "meta": {"score": NaN}}'
+    data = (
+        b"\n".join([good[0], b'{"prompt_id": "p9", ', b'["a list"]', b'{"prompt_id": "\xff\xfe"}', good[1], nan])
+        + b"\n"
+    )
     errors = errors_of(draft_text_study, data)
+    assert has(errors, 6, None, "bad_json")
     assert has(errors, 2, None, "bad_json")
     assert has(errors, 3, None, "not_object")
     assert has(errors, 4, None, "bad_utf8")

@@ -83,6 +83,12 @@ def test_all_pairs_balanced_sides(draft_text_study):
         assert a[system] + b[system] == 28
         assert a[system] == b[system] == 14
     assert all(c.output_a.prompt_id == c.output_b.prompt_id == c.prompt_id for c in regular)
+    # Rows written by the fast insert load back like any other row.
+    assert all(
+        c.gold_answers == {} and c.gold_explanation == "" and c.active and c.judgment_count == 0 and c.created_at
+        for c in regular
+    )
+    assert len({c.public_id for c in regular}) == 70
 
 
 def test_odd_counts_balanced_within_one(draft_text_study):

@@ -185,6 +185,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "evalsite")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 
+# Exports with more rows than this run as a background job instead of streaming (docs/formats.md).
+EVALSITE_EXPORT_STREAM_MAX_ROWS = int(os.environ.get("EVALSITE_EXPORT_STREAM_MAX_ROWS", "20000"))
+# Most feedback events accepted in one ingestion request (docs/feedback.md).
+EVALSITE_FEEDBACK_MAX_BATCH = int(os.environ.get("EVALSITE_FEEDBACK_MAX_BATCH", "5000"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,1 +1,4 @@
-urlpatterns: list = []  # result API: leaderboards, agreement, rater quality, exports, feedback ingestion
+from django.urls import include, path
+
+# result API: leaderboards, agreement, rater quality, exports, feedback ingestion
+urlpatterns: list = [path("", include("ratings.api_urls_exports"))]

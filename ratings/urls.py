@@ -1,1 +1,4 @@
-urlpatterns: list = []  # owner result pages: leaderboard, agreement, raters, exports, feedback
+from django.urls import include, path
+
+# owner result pages: leaderboard, agreement, raters, exports, feedback
+urlpatterns: list = [path("", include("ratings.urls_exports"))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from rest_framework import serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -59,8 +60,17 @@ def export_file_response(export: Export) -> FileResponse:
     return response
 
 
+class FormatIsNotARenderer(DefaultContentNegotiation):
+    """`?format=` names the export format here, not DRF's renderer override: always answer with JSON errors."""
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None) -> tuple:
+        return (renderers[0], renderers[0].media_type)
+
+
 class ExportStreamApi(APIView):
     """GET: stream a small export straight away (query: format, file_type, and any filter)."""
+
+    content_negotiation_class = FormatIsNotARenderer
 
     def get(self, request: Request, slug: str) -> StreamingHttpResponse:
         study = study_for_owner(user=request.user, slug=slug)

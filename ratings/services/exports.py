@@ -100,6 +100,7 @@ def _bool(value: Any, name: str) -> bool:
 def _when(value: Any, name: str, *, end: bool) -> dt.datetime | None:
     if value in (None, ""):
         return None
+    moment: dt.datetime | None
     if isinstance(value, dt.datetime):
         moment = value
     else:
@@ -246,7 +247,7 @@ def _eligible_comparisons(*, study: Study, filters: ExportFilters) -> QuerySet |
         .annotate(
             agreement=Cast(Greatest("v_a", "v_b", "v_tie", "v_both_bad"), FloatField()) / Cast(F("n"), FloatField())
         )
-        .filter(n__gte=filters.min_votes, agreement__gte=filters.min_agreement - 1e-9)
+        .filter(n__gte=filters.min_votes, agreement__gte=filters.min_agreement - 1e-9)  # type: ignore[misc]
         .values("judgment__comparison_id")
     )
     return groups
@@ -412,7 +413,7 @@ def _preference_groups(*, study: Study, filters: ExportFilters) -> QuerySet:
         _choices_base(study=study, filters=filters)
         .values("judgment__comparison_id", "criterion")
         .annotate(**_vote_annotations())
-        .filter(n__gte=filters.min_votes)
+        .filter(n__gte=filters.min_votes)  # type: ignore[misc]
         .order_by("judgment__comparison_id", "criterion")
     )
 
@@ -449,8 +450,8 @@ def preference_rows(
         if not batch:
             break
         ids = {g["judgment__comparison_id"] for g in batch}
-        details = {
-            c["id"]: c
+        details: dict[int, dict[str, Any]] = {
+            c["id"]: dict(c)
             for c in Comparison.objects.filter(id__in=ids).values(
                 "id",
                 "public_id",
@@ -810,11 +811,11 @@ def export_write_file(
         images[public_id] = name
 
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        with zf.open(inner, "w", force_zip64=True) as fh:
+        with zf.open(inner, "w", force_zip64=True) as member:
             for chunk in export_bytes(
                 study=study, format=format, file_type=file_type, filters=filters, on_row=tick, on_image=remember
             ):
-                fh.write(chunk)
+                member.write(chunk)
         for public_id, name in sorted(images.items()):
             try:
                 with default_storage.open(name, "rb") as src, zf.open(image_archive_path(public_id, name), "w") as dst:

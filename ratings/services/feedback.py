@@ -146,12 +146,14 @@ def _check_event(event: Any) -> dict[str, Any]:
         system_b = _text(event, "system_b", 200)
         if not system_b:
             raise _Invalid("system_b", "preference needs 'system_b' (the other system's name)")
-        winner = event.get("winner")
-        if winner not in ("a", "b", "tie"):
-            raise _Invalid("winner", f"preference takes winner 'a', 'b' or 'tie', got {winner!r}")
+        raw_winner = event.get("winner")
+        if raw_winner not in ("a", "b", "tie"):
+            raise _Invalid("winner", f"preference takes winner 'a', 'b' or 'tie', got {raw_winner!r}")
+        winner = str(raw_winner)
     comment = _text(event, "comment", MAX_COMMENT)
     segment = _text(event, "segment", MAX_SEGMENT)
     raw_ts = event.get("timestamp")
+    occurred: dt.datetime | None
     if raw_ts in (None, ""):
         occurred = timezone.now()
     else:
@@ -229,7 +231,7 @@ def feedback_ingest(*, api_key: ApiKey, events: Any) -> dict[str, Any]:
     for index, c in cleaned:
         try:
             output_id = None
-            system_id = systems.get(c["system"]) if c["system"] else None
+            system_id: int | None = systems.get(c["system"]) if c["system"] else None
             if c["system"] and system_id is None:
                 raise _Invalid("system", f"no system named {c['system']!r} in this study")
             if c["output"]:
@@ -254,6 +256,7 @@ def feedback_ingest(*, api_key: ApiKey, events: Any) -> dict[str, Any]:
             duplicates.append(c["event_id"])
             continue
         seen.add(c["event_id"])
+        assert system_id is not None  # _check_event demands a system or an output; both resolved above
         rows.append(
             Feedback(
                 study=study,

@@ -117,21 +117,14 @@ def load(n_judgments: int) -> None:
     rng = random.Random(1)
     strengths = [1.5 - 0.4 * i for i in range(N_SYSTEMS)]
     now = "2026-11-01 12:00:00+00"
+    tables = ["tasks_prompt", "tasks_output", "tasks_comparison", "tasks_rater", "tasks_assignment"]
+    tables += ["ratings_judgment", "ratings_judgmentchoice"]
+    first_id = {}
     with connection.cursor() as c:
-        c.execute("SELECT coalesce(max(id), 0) FROM tasks_prompt")
-        p0 = c.fetchone()[0] + 1
-        c.execute("SELECT coalesce(max(id), 0) FROM tasks_output")
-        o0 = c.fetchone()[0] + 1
-        c.execute("SELECT coalesce(max(id), 0) FROM tasks_comparison")
-        c0 = c.fetchone()[0] + 1
-        c.execute("SELECT coalesce(max(id), 0) FROM tasks_rater")
-        r0 = c.fetchone()[0] + 1
-        c.execute("SELECT coalesce(max(id), 0) FROM tasks_assignment")
-        a0 = c.fetchone()[0] + 1
-        c.execute("SELECT coalesce(max(id), 0) FROM ratings_judgment")
-        j0 = c.fetchone()[0] + 1
-        c.execute("SELECT coalesce(max(id), 0) FROM ratings_judgmentchoice")
-        ch0 = c.fetchone()[0] + 1
+        for table in tables:
+            c.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
+            first_id[table] = c.fetchone()[0]
+    p0, o0, c0, r0, a0, j0, ch0 = (first_id[t] for t in tables)
     sid = study.id
     prompt_text = "Explain the trade-offs of retrieval-augmented generation for a customer-support bot, briefly. " * 2
     answer = "Retrieval grounds answers in current documents; it costs latency and depends on index quality. " * 5
@@ -231,15 +224,7 @@ def load(n_judgments: int) -> None:
             "id judgment_id study_id criterion choice likert_a likert_b".split(),
             choices(),
         )
-        for table in (
-            "tasks_prompt",
-            "tasks_output",
-            "tasks_comparison",
-            "tasks_rater",
-            "tasks_assignment",
-            "ratings_judgment",
-            "ratings_judgmentchoice",
-        ):
+        for table in tables:
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     with connection.cursor() as c:
         c.execute("ANALYZE")

@@ -189,6 +189,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 EVALSITE_EXPORT_STREAM_MAX_ROWS = int(os.environ.get("EVALSITE_EXPORT_STREAM_MAX_ROWS", "20000"))
 # Most feedback events accepted in one ingestion request (docs/feedback.md).
 EVALSITE_FEEDBACK_MAX_BATCH = int(os.environ.get("EVALSITE_FEEDBACK_MAX_BATCH", "5000"))
+EVALSITE_FEEDBACK_MAX_BODY_BYTES = int(os.environ.get("EVALSITE_FEEDBACK_MAX_BODY_BYTES", str(32 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, ParseError
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -44,6 +47,28 @@ class ApiKeyAuthentication(BaseAuthentication):
         return 'Bearer realm="evalsite feedback"'
 
 
+class FeedbackJSONParser(BaseParser):
+    """JSON with its own body limit (EVALSITE_FEEDBACK_MAX_BODY_BYTES): 5000 events with comments outgrow
+    Django's 2.5 MB DATA_UPLOAD_MAX_MEMORY_SIZE, which DRF's JSONParser enforces through request.body."""
+
+    media_type = "application/json"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        limit = int(getattr(settings, "EVALSITE_FEEDBACK_MAX_BODY_BYTES", 32 * 1024 * 1024))
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if len(raw) > limit:
+            raise ApplicationError(
+                f"The request body is larger than {limit} bytes. Send smaller batches.",
+                code="body_too_large",
+                extra={"limit_bytes": limit},
+                status_code=413,
+            )
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as err:
+            raise ParseError(f"JSON parse error - {err}") from None
+
+
 class HasApiKey(BasePermission):
     message = "Send a study API key: Authorization: Bearer <key>."
 
@@ -56,6 +81,7 @@ class FeedbackIngestApi(APIView):
 
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasApiKey]
+    parser_classes = [FeedbackJSONParser]
 
     class OutputSerializer(serializers.Serializer):
         received = serializers.IntegerField()

@@ -446,3 +446,18 @@ def test_judgment_export_query_count_does_not_grow_with_rows(sim, django_assert_
     with django_assert_max_num_queries(4):
         prefs = list(ex.preference_rows(study=sim.study, filters=filters))
     assert prefs
+
+
+def test_celery_job_runs_by_id_and_is_idempotent(sim, settings):
+    from ratings import jobs
+
+    export = Export.objects.create(study=sim.study, format="battles", file_type="json", filters={"drop_ties": True})
+    assert jobs.export_run.delay(export.pk).get() == "done"
+    export.refresh_from_db()
+    first = (export.file.name, export.finished_at)
+    assert jobs.export_run.delay(export.pk).get() == "done"
+    export.refresh_from_db()
+    assert (export.file.name, export.finished_at) == first  # the second run left the finished export alone
+    battles = json.loads(open(export.file.path).read())
+    assert battles and all("tie" not in b["winner"] for b in battles)
+    assert jobs.export_run.acks_late and jobs.export_run.time_limit

@@ -316,3 +316,29 @@ def test_feedback_page_without_blind_leaderboard_says_so(study, client):
     client.force_login(study.owner)
     html = client.get(reverse("owner-feedback", args=[study.slug])).content.decode()
     assert "No blind leaderboard has been computed yet" in html
+
+
+def test_a_large_request_body_is_accepted(key, client):
+    # 1000 events with 3000-character comments: a ~3 MB body, above Django's 2.5 MB form-data limit.
+    events = [
+        {"event_id": f"big{i}", "kind": "thumbs", "system": "sys-1", "value": 1, "comment": "x" * 3000}
+        for i in range(1000)
+    ]
+    response = post(client, events, key.plaintext)
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["accepted"] == 1000
+
+
+def test_body_over_the_feedback_limit_is_refused_clearly(key, client, settings):
+    settings.EVALSITE_FEEDBACK_MAX_BODY_BYTES = 1000
+    response = post(
+        client,
+        [{"event_id": "c", "kind": "thumbs", "system": "sys-1", "value": 1, "comment": "y" * 2000}],
+        key.plaintext,
+    )
+    assert response.status_code == 413 and response.json()["code"] == "body_too_large"
+    broken = client.post(
+        "/api/feedback/", "{not json", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key.plaintext}"
+    )
+    assert broken.status_code == 400 and set(broken.json()) == {"message", "code", "extra"}
+    assert Feedback.objects.count() == 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
@@ -72,6 +74,23 @@ class ExportStreamApi(APIView):
 
     content_negotiation_class = FormatIsNotARenderer
 
+    @extend_schema(
+        operation_id="export_stream",
+        parameters=[
+            OpenApiParameter("format", str, enum=list(export_services.FORMATS), required=True),
+            OpenApiParameter("file_type", str, enum=["jsonl", "json", "csv"]),
+            *[
+                OpenApiParameter(name, str)
+                for name in ("criterion", "tags", "since", "until", "min_votes", "min_agreement")
+            ],
+            *[
+                OpenApiParameter(name, bool)
+                for name in ("exclude_gold", "exclude_repeat", "exclude_flagged", "exclude_excluded", "drop_ties")
+            ],
+        ],
+        responses={200: OpenApiTypes.BINARY},
+        description="Stream a small export (docs/formats.md); 413 export_too_large when a job is needed.",
+    )
     def get(self, request: Request, slug: str) -> StreamingHttpResponse:
         study = study_for_owner(user=request.user, slug=slug)
         fmt = request.query_params.get("format", "")
@@ -98,16 +117,19 @@ class ExportStreamApi(APIView):
 
 
 class ExportListCreateApi(APIView):
+    @extend_schema_serializer(component_name="ExportCreateInput")
     class InputSerializer(serializers.Serializer):
         format = serializers.ChoiceField(choices=export_services.FORMATS)
         file_type = serializers.CharField(required=False, allow_blank=True, default="")
         filters = serializers.DictField(required=False, default=dict)
 
+    @extend_schema(operation_id="export_list", responses=ExportOutputSerializer(many=True))
     def get(self, request: Request, slug: str) -> Response:
         study = study_for_owner(user=request.user, slug=slug)
         exports = Export.objects.filter(study=study).select_related("study")[:100]
         return Response(ExportOutputSerializer(exports, many=True).data)
 
+    @extend_schema(operation_id="export_create", request=InputSerializer, responses={201: ExportOutputSerializer})
     def post(self, request: Request, slug: str) -> Response:
         study = study_for_owner(user=request.user, slug=slug)
         data = self.InputSerializer(data=request.data)
@@ -124,6 +146,7 @@ class ExportListCreateApi(APIView):
 
 
 class ExportDetailApi(APIView):
+    @extend_schema(operation_id="export_detail", responses=ExportOutputSerializer)
     def get(self, request: Request, slug: str, export_id: int) -> Response:
         study = study_for_owner(user=request.user, slug=slug)
         export = Export.objects.filter(study=study, pk=export_id).select_related("study").first()
@@ -133,6 +156,7 @@ class ExportDetailApi(APIView):
 
 
 class ExportFileApi(APIView):
+    @extend_schema(operation_id="export_file", responses={200: OpenApiTypes.BINARY})
     def get(self, request: Request, slug: str, export_id: int) -> FileResponse:
         study = study_for_owner(user=request.user, slug=slug)
         export = Export.objects.filter(study=study, pk=export_id).first()

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, ParseError
@@ -45,6 +47,16 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="evalsite feedback"'
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Tells drf-spectacular how the feedback endpoint authenticates (a bearer API key)."""
+
+    target_class = "ratings.apis_feedback.ApiKeyAuthentication"
+    name = "studyApiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "description": "A study API key: evk_<prefix>_<secret>"}
 
 
 class FeedbackJSONParser(BaseParser):
@@ -91,6 +103,14 @@ class FeedbackIngestApi(APIView):
         errors = serializers.ListField(child=serializers.DictField())
         duplicate_event_ids = serializers.ListField(child=serializers.CharField())
 
+    @extend_schema(
+        operation_id="feedback_ingest",
+        request=inline_serializer(
+            "FeedbackBatch", {"events": serializers.ListField(child=serializers.DictField(), max_length=5000)}
+        ),
+        responses=OutputSerializer,
+        description="Batch of feedback events, authenticated by a study API key (docs/feedback.md).",
+    )
     def post(self, request: Request) -> Response:
         payload = request.data
         events = payload.get("events") if isinstance(payload, dict) else payload
@@ -105,13 +125,16 @@ class ApiKeyOutputSerializer(serializers.ModelSerializer):
 
 
 class ApiKeyListCreateApi(APIView):
+    @extend_schema_serializer(component_name="ApiKeyCreateInput")
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=100)
 
+    @extend_schema(operation_id="api_key_list", responses=ApiKeyOutputSerializer(many=True))
     def get(self, request: Request, slug: str) -> Response:
         study = study_for_owner(user=request.user, slug=slug)
         return Response(ApiKeyOutputSerializer(ApiKey.objects.filter(study=study), many=True).data)
 
+    @extend_schema(operation_id="api_key_create", request=InputSerializer, responses={201: ApiKeyOutputSerializer})
     def post(self, request: Request, slug: str) -> Response:
         study = study_for_owner(user=request.user, slug=slug)
         data = self.InputSerializer(data=request.data)
@@ -123,6 +146,7 @@ class ApiKeyListCreateApi(APIView):
 
 
 class ApiKeyRevokeApi(APIView):
+    @extend_schema(operation_id="api_key_revoke", request=None, responses=ApiKeyOutputSerializer)
     def post(self, request: Request, slug: str, key_id: int) -> Response:
         study = study_for_owner(user=request.user, slug=slug)
         key = feedback_services.api_key_revoke(study=study, key_id=key_id)

@@ -461,3 +461,12 @@ def test_celery_job_runs_by_id_and_is_idempotent(sim, settings):
     battles = json.loads(open(export.file.path).read())
     assert battles and all("tie" not in b["winner"] for b in battles)
     assert jobs.export_run.acks_late and jobs.export_run.time_limit
+
+
+def test_celery_job_reports_failure_without_raising():
+    from ratings import jobs
+
+    export = Export.objects.create(study=StudyFactory(), format="judgments", filters={"criterion": "gone"})
+    assert jobs.export_run.delay(export.pk).get() == "failed"
+    export.refresh_from_db()
+    assert export.status == "failed" and "gone" in export.error and not export.file

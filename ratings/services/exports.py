@@ -886,7 +886,7 @@ def export_run(*, export_id: int) -> Export:
         Export.objects.filter(pk=export.pk).update(
             status=Export.Status.DONE,
             rows_done=written,
-            rows_total=max(total, written),
+            rows_total=written,  # the estimate counted undecided preference groups too
             file=name,
             finished_at=timezone.now(),
         )

@@ -6,10 +6,13 @@ import datetime as dt
 import itertools
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pytest
 from django.utils import timezone
 
+from evalsite.celery import app
 from ratings.models import Judgment, JudgmentChoice
 from tasks.models import Assignment, Comparison, Output, Prompt, Rater, Study, System
 from tasks.tests.factories import StudyFactory
@@ -114,3 +117,13 @@ def make_simulated_study(
             )
     JudgmentChoice.objects.bulk_create(choices)
     return SimulatedStudy(study=study, raters=raters, comparisons=comparisons, judgments=judgments)
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Run jobs in-process for this test even when CELERY_BROKER_URL points at a real broker."""
+    keys = ("task_always_eager", "task_eager_propagates")
+    saved = {k: app.conf[k] for k in keys}
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    app.conf.update(saved)

@@ -17,11 +17,11 @@ from django.utils import timezone
 from evalsite.errors import ApplicationError
 from ratings.models import Export, Judgment, JudgmentChoice, Leaderboard
 from ratings.services import exports as ex
-from ratings.tests.simulate import EXPECTED_RANKING, make_simulated_study
+from ratings.tests.simulate import EXPECTED_RANKING, eager_celery, make_simulated_study  # noqa: F401 (fixture)
 from tasks.models import Assignment, Comparison, Output, Rater
 from tasks.tests.factories import StudyFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
 
 @pytest.fixture(autouse=True)

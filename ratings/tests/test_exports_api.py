@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 
 from ratings.models import Export
-from ratings.tests.simulate import make_simulated_study
+from ratings.tests.simulate import eager_celery, make_simulated_study  # noqa: F401 (fixture)
 from tasks.tests.factories import OwnerFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
 
 @pytest.fixture(autouse=True)

@@ -193,6 +193,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 
+# Exports with more rows than this run as a background job instead of streaming (docs/formats.md).
+EVALSITE_EXPORT_STREAM_MAX_ROWS = int(os.environ.get("EVALSITE_EXPORT_STREAM_MAX_ROWS", "20000"))
+# Most feedback events accepted in one ingestion request (docs/feedback.md).
+EVALSITE_FEEDBACK_MAX_BATCH = int(os.environ.get("EVALSITE_FEEDBACK_MAX_BATCH", "5000"))
+EVALSITE_FEEDBACK_MAX_BODY_BYTES = int(os.environ.get("EVALSITE_FEEDBACK_MAX_BODY_BYTES", str(32 * 1024 * 1024)))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

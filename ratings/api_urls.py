@@ -1,5 +1,7 @@
 from django.urls import include, path
 
-urlpatterns: list = [  # result API: leaderboards, agreement, rater quality, exports, feedback ingestion
+# result API: leaderboards, agreement, rater quality, exports, feedback ingestion
+urlpatterns: list = [
     path("", include("ratings.api_urls_quality")),
+    path("", include("ratings.api_urls_exports")),
 ]

@@ -1,5 +1,7 @@
 from django.urls import include, path
 
-urlpatterns: list = [  # owner result pages: leaderboard, agreement, raters, exports, feedback
+# owner result pages: leaderboard, agreement and rater quality, exports, online feedback
+urlpatterns: list = [
     path("", include("ratings.urls_quality")),
+    path("", include("ratings.urls_exports")),
 ]

@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -28,22 +29,25 @@ def database_url_of_test_db() -> str:
 
 
 @pytest.fixture
-def celery_worker(transactional_db: None) -> Iterator[str]:
-    """A real `celery worker` subprocess on Redis, using the test PostgreSQL database.
+def celery_worker(transactional_db: None, settings: Any) -> Iterator[str]:
+    """A real `celery worker` subprocess on Redis, using the test PostgreSQL database and MEDIA_ROOT.
 
-    Yields the queue name; jobs sent with `apply_async(queue=...)` run in the worker.
+    Yields the queue name (the app's default queue, emptied first, so `.delay()` reaches the worker).
     Eager mode is switched off in this process for the test and the worker is stopped after it.
+    The worker's log is kept in var/celery-<id>.log for diagnosis.
     """
     require_postgres()
     broker = require_redis()
-    queue = f"evalsite-test-{uuid.uuid4().hex[:8]}"
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(queue)
     env = {
         **os.environ,
         "DATABASE_URL": database_url_of_test_db(),
         "CELERY_BROKER_URL": broker,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
-    log = (ROOT / "var").joinpath(f"celery-{queue}.log")
+    log = (ROOT / "var").joinpath(f"celery-{uuid.uuid4().hex[:8]}.log")
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -85,7 +89,6 @@ def celery_worker(transactional_db: None) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        log.unlink(missing_ok=True)
 
 
 def wait_for(predicate, *, timeout: float = 30.0, what: str = "condition") -> None:

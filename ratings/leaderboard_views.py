@@ -75,7 +75,7 @@ def owner_leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
         )
         context["battles_svg"] = heatmap_svg(
             order,
-            [row[:m] for row in result["battles"][:m]],
+            [[None if x == y else v for y, v in enumerate(row[:m])] for x, row in enumerate(result["battles"][:m])],
             title=_("Number of judgments for each pair of systems"),
             description=_("Darker cells: more judgments compared these two systems."),
             kind="count",

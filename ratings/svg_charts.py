@@ -114,7 +114,7 @@ def heatmap_svg(
     label_w = 170
     top = 150
     size = cell * max(n, 1)
-    width, height = label_w + size + 10, top + size + 10
+    width, height = label_w + size + 120, top + size + 10  # room for the last rotated label
     finite = [v for row in matrix for v in row if v is not None]
     vmax = max(finite) if finite else 1.0
     fmt = fmt or ((lambda v: f"{v:.2f}") if kind == "win_rate" else (lambda v: f"{v:.0f}"))

@@ -184,13 +184,15 @@ def leaderboard_compute(*, study: Study, options: LeaderboardOptions) -> list[Le
         n_overall = sum(r[3] for r in groups[(criterion, "")])
         elo: dict[int, float] | None = None
         if 0 < n_overall <= options.elo_max_judgments:
-            battles = np.array(list(leaderboard_elo_battles(study=study, options=options, criterion=criterion)))
-            ids = sorted(set(battles[:, 0].astype(int)) | set(battles[:, 1].astype(int)))
+            a_ids, b_ids, choices = zip(
+                *leaderboard_elo_battles(study=study, options=options, criterion=criterion), strict=True
+            )
+            ids = sorted(set(a_ids) | set(b_ids))
             index = {sid: k for k, sid in enumerate(ids)}
             ratings = online_elo(
-                np.array([index[int(x)] for x in battles[:, 0]]),
-                np.array([index[int(x)] for x in battles[:, 1]]),
-                np.array([_outcome(c) for c in battles[:, 2]]),
+                np.fromiter((index[x] for x in a_ids), dtype=np.int64, count=len(a_ids)),
+                np.fromiter((index[x] for x in b_ids), dtype=np.int64, count=len(b_ids)),
+                np.fromiter((_outcome(c) for c in choices), dtype=np.float64, count=len(choices)),
                 n_systems=len(ids),
             )
             elo = {sid: float(ratings[index[sid]]) for sid in ids}

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from evalsite.errors import ApplicationError
 from ratings.jobs import leaderboard_recompute_job
-from ratings.leaderboard_selectors import leaderboard_snapshot, leaderboards_for_study
+from ratings.leaderboard_selectors import leaderboard_snapshot, leaderboards_for_study, study_criteria_keys
 from ratings.models import Leaderboard
 from ratings.services.leaderboard import METHOD_BT, METHOD_ELO
 from tasks.selectors import study_for_owner
@@ -58,8 +58,7 @@ class SnapshotQuerySerializer(serializers.Serializer):
 
 def _snapshot_or_404(*, study: Any, criterion: str | None, tag: str, method: str) -> Leaderboard:
     if not criterion:
-        keys = [c.get("key") for c in study.criteria or [] if isinstance(c, dict) and c.get("key")]
-        criterion = keys[0] if keys else "overall"
+        criterion = study_criteria_keys(study=study)[0]
     snap = leaderboard_snapshot(study=study, criterion=criterion, tag=tag, method=method)
     if snap is None:
         raise ApplicationError(

@@ -349,11 +349,15 @@ def bootstrap_bradley_terry(
         credit = np.bincount(flat, weights=(counts * cell_credit).ravel(), minlength=r * n_pairs).reshape(r, n_pairs)
         theta = np.repeat(fit.theta[None, :], r, axis=0)
         # Coarse iterations in float32 (twice the arithmetic throughput), then float64 to the final tolerance.
-        for precision, stop in ((np.float32, max(tol, 1e-4)), (np.float64, tol)):
-            th_ = theta.astype(precision)
-            inc_p, inc_tp, h0_p = inc.astype(precision), inc_t.astype(precision), h0_inv.astype(precision)
-            center_p = center.astype(precision)
-            tot_p, cred_p = total.astype(precision), credit.astype(precision)
+        for precision, stop in ((np.dtype(np.float32), max(tol, 1e-4)), (np.dtype(np.float64), tol)):
+            th_: np.ndarray = theta.astype(precision)
+            inc_p: np.ndarray = inc.astype(precision)
+            inc_tp: np.ndarray = inc_t.astype(precision)
+            h0_p: np.ndarray = h0_inv.astype(precision)
+            center_p: np.ndarray = center.astype(precision)
+            tot_p: np.ndarray = total.astype(precision)
+            cred_p: np.ndarray = credit.astype(precision)
+            lam_p = np.asarray(lam, dtype=precision)
             active = np.ones(r, dtype=bool)
             for _ in range(max_chord_iter):
                 idx = np.flatnonzero(active)
@@ -361,7 +365,7 @@ def bootstrap_bradley_terry(
                     break
                 th = th_[idx]
                 resid = cred_p[idx] - tot_p[idx] * _expit(th @ inc_tp)
-                step = (resid @ inc_p - precision(lam) * th) @ h0_p
+                step = (resid @ inc_p - lam_p * th) @ h0_p
                 np.clip(step, -5.0, 5.0, out=step)
                 step -= step @ center_p
                 th_[idx] += step
@@ -374,7 +378,8 @@ def bootstrap_bradley_terry(
         out[done : done + r] = to_scores(theta, scale=scale, init=init)
         done += r
     if fit.anchor is not None:
-        out += (fit.anchor_score - out[:, fit.anchor])[:, None]
+        target = fit.anchor_score if fit.anchor_score is not None else init
+        out += (target - out[:, fit.anchor])[:, None]
     return out
 
 

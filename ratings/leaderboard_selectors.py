@@ -113,6 +113,12 @@ def leaderboard_tag_counts(*, study: Study, options: LeaderboardOptions) -> list
         return [tuple(row) for row in cursor.fetchall()]
 
 
+def study_criteria_keys(*, study: Study) -> list[str]:
+    """The keys of the study's criteria, in order ("overall" when none are configured)."""
+    keys: list[str] = [str(c["key"]) for c in (study.criteria or []) if isinstance(c, dict) and c.get("key")]
+    return keys or ["overall"]
+
+
 def study_has_tags(*, study: Study) -> bool:
     return study.prompts.exclude(tags=[]).exists()
 

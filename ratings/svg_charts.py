@@ -136,19 +136,20 @@ def heatmap_svg(
     for r, row in enumerate(matrix):
         for c, v in enumerate(row):
             x0, y0 = label_w + cell * c, top + cell * r
+            value = 0.0 if v is None else float(v)
             if v is None:
                 fill, text = "#f4f4f4", ""
             else:
-                fill = _diverging(v) if kind == "win_rate" else _sequential(v / vmax if vmax else 0.0)
-                text = fmt(v)
+                fill = _diverging(value) if kind == "win_rate" else _sequential(value / vmax if vmax else 0.0)
+                text = fmt(value)
             tip = f"{escape(labels[r])} vs {escape(labels[c])}: {text or '—'}"
             parts.append(
                 f'<rect x="{x0}" y="{y0}" width="{cell}" height="{cell}" fill="{fill}" stroke="#ffffff">'
                 f"<title>{tip}</title></rect>"
             )
             if show_text and text:
-                dark = kind == "count" and vmax and v / vmax > 0.6
-                dark = dark or (kind == "win_rate" and abs(v - 0.5) > 0.35)
+                dark = bool(kind == "count" and vmax and value / vmax > 0.6)
+                dark = dark or (kind == "win_rate" and abs(value - 0.5) > 0.35)
                 parts.append(
                     f'<text x="{x0 + cell / 2:.1f}" y="{y0 + cell / 2 + 4:.1f}" text-anchor="middle" font-size="10" '
                     f'fill="{"#ffffff" if dark else "#111111"}">{escape(text)}</text>'

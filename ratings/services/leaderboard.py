@@ -30,6 +30,7 @@ from ratings.leaderboard_selectors import (
     leaderboard_counts,
     leaderboard_elo_battles,
     leaderboard_tag_counts,
+    study_criteria_keys,
     study_has_tags,
 )
 from ratings.models import Leaderboard
@@ -160,11 +161,6 @@ def leaderboard_result(
     return base, n
 
 
-def _criteria_keys(study: Study) -> list[str]:
-    keys = [c.get("key") for c in (study.criteria or []) if isinstance(c, dict) and c.get("key")]
-    return keys or ["overall"]
-
-
 def leaderboard_compute(*, study: Study, options: LeaderboardOptions) -> list[Leaderboard]:
     """Unsaved Leaderboard objects for every criterion × (all prompts, each tag), plus Elo per criterion."""
     systems = dict(study.systems.values_list("id", "name"))
@@ -174,7 +170,7 @@ def leaderboard_compute(*, study: Study, options: LeaderboardOptions) -> list[Le
     if study_has_tags(study=study):
         for criterion, tag, sa, sb, choice, n in leaderboard_tag_counts(study=study, options=options):
             groups[(criterion, str(tag))].append((sa, sb, choice, n))
-    criteria = _criteria_keys(study)
+    criteria = study_criteria_keys(study=study)
     for criterion in criteria:
         groups.setdefault((criterion, ""), [])
     now = timezone.now()

@@ -301,7 +301,7 @@ def bootstrap_bradley_terry(
     *,
     rounds: int = DEFAULT_ROUNDS,
     seed: int | None = 0,
-    chunk: int = 250,
+    chunk: int = 125,
     scale: float = DEFAULT_SCALE,
     init: float = DEFAULT_INIT,
     max_chord_iter: int = 30,

@@ -136,6 +136,38 @@ def _copy(cursor, table: str, columns: list[str], rows: list[str]) -> None:
     cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buf)
 
 
+def _django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evalsite.settings")
+    import django
+
+    django.setup()
+
+
+def time_recompute(*, study_id: int, rounds: int, repeats: int = 2) -> tuple[list[float], object]:
+    """Time leaderboard_recompute (aggregate in SQL + fit + bootstrap + upsert); the first run warms caches."""
+    from ratings.leaderboard_selectors import LeaderboardOptions
+    from ratings.services.leaderboard import leaderboard_recompute
+
+    timings, snaps = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        snaps = leaderboard_recompute(study_id=study_id, options=LeaderboardOptions(rounds=rounds))
+        timings.append(time.perf_counter() - t0)
+    overall = next(s for s in snaps if s.method == "bradley_terry" and s.tag == "")
+    return timings, overall
+
+
+def postgres_reuse(*, url: str, rounds: int) -> dict:
+    """Time the recompute on a database a previous --postgres run loaded (no reload)."""
+    _django(url)
+    from tasks.models import Study
+
+    study = Study.objects.get(name="bench")
+    timings, overall = time_recompute(study_id=study.id, rounds=rounds, repeats=3)
+    return {"recompute_s": timings, "n_judgments": overall.n_judgments}
+
+
 def postgres_full_path(data: dict, *, url: str, rounds: int, prompts: int, raters: int) -> dict:
     """Load the judgments into a fresh database and time the recompute service end to end."""
     import psycopg2
@@ -148,18 +180,11 @@ def postgres_full_path(data: dict, *, url: str, rounds: int, prompts: int, rater
         cur.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(dbname)))
         cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
     admin.close()
-
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evalsite.settings")
-    import django
-
-    django.setup()
+    _django(url)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
 
-    from ratings.leaderboard_selectors import LeaderboardOptions
-    from ratings.services.leaderboard import leaderboard_recompute
     from tasks.models import Study, System
 
     call_command("migrate", verbosity=0)
@@ -320,13 +345,7 @@ def postgres_full_path(data: dict, *, url: str, rounds: int, prompts: int, rater
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
             cur.execute(f"ANALYZE {table}")
     load_s = time.perf_counter() - t_load
-    options = LeaderboardOptions(rounds=rounds)
-    timings = []
-    for _ in range(2):  # first run warms PostgreSQL's caches; both are reported
-        t0 = time.perf_counter()
-        snaps = leaderboard_recompute(study_id=study.id, options=options)
-        timings.append(time.perf_counter() - t0)
-    overall = next(s for s in snaps if s.method == "bradley_terry" and s.tag == "")
+    timings, overall = time_recompute(study_id=study.id, rounds=rounds)
     # the stored scores must equal the in-memory fit of the same battles
     stored = {row["system"]: row["score"] for row in overall.result["systems"]}
     return {
@@ -347,11 +366,21 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fastchat", help="root of a FastChat checkout (contains the fastchat package)")
     parser.add_argument("--postgres", help="database URL for the full-path bench; the database is recreated")
+    parser.add_argument("--reuse", action="store_true", help="with --postgres: time the recompute on the loaded data")
+    parser.add_argument("--skip-memory", action="store_true", help="skip evalsite's separate peak-memory run")
     parser.add_argument("--prompts", type=int, default=1000)
     parser.add_argument("--raters", type=int, default=20000)
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
 
+    if args.postgres and args.reuse:
+        pg = postgres_reuse(url=args.postgres, rounds=args.rounds)
+        print(
+            f"PostgreSQL (reused data, {pg['n_judgments']:,} judgments): recompute "
+            + ", ".join(f"{t:.2f} s" for t in pg["recompute_s"])
+            + f"; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB; load {os.getloadavg()}"
+        )
+        return
     data = synth(n=args.judgments, k=args.systems, tie_rate=args.tie_rate, seed=args.seed)
     report: dict = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -367,7 +396,9 @@ def main() -> None:
     )
     ours = time_evalsite(data, rounds=args.rounds, seed=args.seed)
     report["evalsite"] = {"fit_s": ours["fit_s"], "bootstrap_s": ours["bootstrap_s"], "cells": ours["cells"]}
-    report["evalsite"]["peak_mib"] = evalsite_peak_memory(data, rounds=args.rounds, seed=args.seed)
+    report["evalsite"]["peak_mib"] = (
+        float("nan") if args.skip_memory else evalsite_peak_memory(data, rounds=args.rounds, seed=args.seed)
+    )
     t0 = time.perf_counter()
     our_elo = online_elo(data["a"], data["b"], data["outcome"], n_systems=args.systems)
     report["evalsite"]["elo_s"] = time.perf_counter() - t0

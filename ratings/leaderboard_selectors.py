@@ -1,9 +1,10 @@
 """Reads for leaderboards: pairwise counts aggregated in the database, and stored snapshots.
 
-Counts come from one GROUP BY over JudgmentChoice → Judgment → Comparison →
-Output.system (plus one more for the per-tag breakdown, which unnests
-Prompt.tags in SQL: ``jsonb_array_elements_text`` on PostgreSQL, ``json_each``
-on SQLite). Judgments are never iterated in Python here.
+Counts come from one SQL query: JudgmentChoice ⋈ Judgment ⋈ Comparison →
+Output.system, grouped per (criterion, system a, system b, choice); one more query does the
+per-tag breakdown by unnesting Prompt.tags in SQL (``jsonb_array_elements_text``
+on PostgreSQL, ``json_each`` on SQLite). Judgments are never iterated in
+Python here.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 
-from ratings.models import JudgmentChoice, Leaderboard
-from tasks.models import Comparison, Output, Rater, Study
+from ratings.models import Judgment, JudgmentChoice, Leaderboard
+from tasks.models import Comparison, Output, Prompt, Rater, Study
 
 BOTH_BAD_MODES = ("tie", "drop")
 
@@ -52,7 +53,89 @@ class LeaderboardOptions:
         return params
 
 
+def _pair_sql(
+    *, study: Study, options: LeaderboardOptions, select: str, joins: str = "", where: str = ""
+) -> tuple[str, list[Any]]:
+    """FROM/WHERE of the counting query: choices ⋈ judgments ⋈ comparisons ⋈ outputs a and b, options applied.
+
+    Rater filters are ``NOT IN (raters of this study that are excluded/flagged)`` — a hashed subplan on a
+    handful of ids instead of a join with every rater.
+    """
+    choice, judgment = JudgmentChoice._meta.db_table, Judgment._meta.db_table
+    comparison, output, rater = Comparison._meta.db_table, Output._meta.db_table, Rater._meta.db_table
+    kinds = list(options.kinds)
+    conditions = ["jc.study_id = %s", f"c.kind IN ({', '.join(['%s'] * len(kinds))})"]
+    params: list[Any] = [study.id, *kinds]
+    if not options.include_excluded_raters:
+        conditions.append(f"j.rater_id NOT IN (SELECT id FROM {rater} WHERE study_id = %s AND excluded = %s)")  # noqa: S608
+        params += [study.id, True]
+    if options.exclude_flagged_raters:
+        conditions.append(f"j.rater_id NOT IN (SELECT id FROM {rater} WHERE study_id = %s AND status = %s)")  # noqa: S608
+        params += [study.id, Rater.Status.FLAGGED]
+    if not options.include_excluded_outputs:
+        conditions.append("oa.leak_review <> %s AND ob.leak_review <> %s")
+        params += [Output.LeakReview.EXCLUDED, Output.LeakReview.EXCLUDED]
+    if options.both_bad == "drop":
+        conditions.append("jc.choice <> %s")
+        params.append("both_bad")
+    if where:
+        conditions.append(where)
+    sql = (
+        f"SELECT {select} FROM {choice} jc "  # noqa: S608 - table names from _meta, values are params
+        f"JOIN {judgment} j ON j.id = jc.judgment_id JOIN {comparison} c ON c.id = j.comparison_id "
+        f"JOIN {output} oa ON oa.id = c.output_a_id JOIN {output} ob ON ob.id = c.output_b_id {joins} "
+        f"WHERE {' AND '.join(conditions)}"
+    )
+    return sql, params
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # the hash joins and aggregates of a large study fit in memory instead of spilling to disk
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def leaderboard_counts(*, study: Study, options: LeaderboardOptions) -> list[tuple[str, int, int, str, int]]:
+    """Rows ``(criterion, system_a_id, system_b_id, choice, count)`` over the whole study (one query)."""
+    sql, params = _pair_sql(
+        study=study, options=options, select="jc.criterion, oa.system_id, ob.system_id, jc.choice, COUNT(*)"
+    )
+    return [(c, a, b, ch, int(n)) for c, a, b, ch, n in _fetch(sql + " GROUP BY 1, 2, 3, 4", params)]
+
+
+def leaderboard_tag_counts(*, study: Study, options: LeaderboardOptions) -> list[tuple[str, str, int, int, str, int]]:
+    """Rows ``(criterion, tag, system_a_id, system_b_id, choice, count)``: one query that unnests Prompt.tags.
+
+    A judgment on a prompt with several tags counts once in each tag's breakdown; prompts whose tags are
+    not a JSON list count in no tag.
+    """
+    prompt = Prompt._meta.db_table
+    if connection.vendor == "postgresql":
+        joins = (
+            f"JOIN {prompt} p ON p.id = c.prompt_id CROSS JOIN LATERAL jsonb_array_elements_text("
+            "CASE WHEN jsonb_typeof(p.tags) = 'array' THEN p.tags ELSE '[]'::jsonb END) AS tag(value)"
+        )
+        where = ""
+    elif connection.vendor == "sqlite":
+        joins = f"JOIN {prompt} p ON p.id = c.prompt_id, json_each(p.tags) AS tag"
+        where = "json_type(p.tags) = 'array'"
+    else:  # pragma: no cover - other backends are not supported by evalsite
+        raise NotImplementedError(f"tag breakdown not implemented for {connection.vendor}")
+    sql, params = _pair_sql(
+        study=study,
+        options=options,
+        select="jc.criterion, CAST(tag.value AS TEXT), oa.system_id, ob.system_id, jc.choice, COUNT(*)",
+        joins=joins,
+        where=where,
+    )
+    return [(c, str(tag), a, b, ch, int(n)) for c, tag, a, b, ch, n in _fetch(sql + " GROUP BY 1, 2, 3, 4, 5", params)]
+
+
 def _choices_for_study(*, study: Study, options: LeaderboardOptions) -> QuerySet[JudgmentChoice]:
+    """The judgment choices that count, as a queryset (for the per-judgment Elo list)."""
     qs = JudgmentChoice.objects.filter(study=study, judgment__comparison__kind__in=list(options.kinds))
     if not options.include_excluded_raters:
         qs = qs.filter(judgment__rater__excluded=False)
@@ -66,51 +149,6 @@ def _choices_for_study(*, study: Study, options: LeaderboardOptions) -> QuerySet
     if options.both_bad == "drop":
         qs = qs.exclude(choice="both_bad")
     return qs
-
-
-def _pair_values(qs: QuerySet[JudgmentChoice], **extra: Any) -> QuerySet:
-    return qs.values(
-        "criterion",
-        "choice",
-        sa=F("judgment__comparison__output_a__system_id"),
-        sb=F("judgment__comparison__output_b__system_id"),
-        **extra,
-    )
-
-
-def leaderboard_counts(*, study: Study, options: LeaderboardOptions) -> list[tuple[str, int, int, str, int]]:
-    """Rows ``(criterion, system_a_id, system_b_id, choice, count)`` over the whole study (one query)."""
-    rows = _pair_values(_choices_for_study(study=study, options=options)).annotate(n=Count("id")).order_by()
-    return [(r["criterion"], r["sa"], r["sb"], r["choice"], r["n"]) for r in rows]
-
-
-def leaderboard_tag_counts(*, study: Study, options: LeaderboardOptions) -> list[tuple[str, str, int, int, str, int]]:
-    """Rows ``(criterion, tag, system_a_id, system_b_id, choice, count)``: one query that unnests Prompt.tags.
-
-    A judgment on a prompt with several tags counts once in each tag's breakdown.
-    """
-    inner = _pair_values(
-        _choices_for_study(study=study, options=options), tags=F("judgment__comparison__prompt__tags")
-    ).order_by()
-    inner_sql, params = inner.query.sql_with_params()
-    if connection.vendor == "postgresql":
-        unnest = (
-            "CROSS JOIN LATERAL jsonb_array_elements_text("
-            "CASE WHEN jsonb_typeof(t.tags) = 'array' THEN t.tags ELSE '[]'::jsonb END) AS tag(value)"
-        )
-        where = ""
-    elif connection.vendor == "sqlite":
-        unnest = ", json_each(t.tags) AS tag"
-        where = "WHERE json_type(t.tags) = 'array'"
-    else:  # pragma: no cover - other backends are not supported by evalsite
-        raise NotImplementedError(f"tag breakdown not implemented for {connection.vendor}")
-    sql = (
-        f"SELECT t.criterion, CAST(tag.value AS TEXT), t.sa, t.sb, t.choice, COUNT(*) "  # noqa: S608 - inner SQL is Django's, values are params
-        f"FROM ({inner_sql}) t {unnest} {where} GROUP BY 1, 2, 3, 4, 5"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [tuple(row) for row in cursor.fetchall()]
 
 
 def study_criteria_keys(*, study: Study) -> list[str]:

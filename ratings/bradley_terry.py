@@ -46,6 +46,8 @@ fallback for rounds that have not converged.
 from __future__ import annotations
 
 import math
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -295,6 +297,73 @@ def fit_bradley_terry(
     )
 
 
+@dataclass
+class _BootstrapProblem:
+    """What every bootstrap chunk needs (small: pickled once per worker process)."""
+
+    left: np.ndarray
+    right: np.ndarray
+    cell_pair: np.ndarray
+    cell_credit: np.ndarray
+    pvals: np.ndarray
+    n_total: int
+    theta0: np.ndarray
+    h0_inv: np.ndarray
+    center: np.ndarray
+    inc_t: np.ndarray
+    lam: float
+    max_chord_iter: int
+    tol: float
+
+
+def _bootstrap_chunk(problem: _BootstrapProblem, seed: np.random.SeedSequence, r: int) -> np.ndarray:
+    """Draw ``r`` multinomial resamples with their own seed and solve them together; returns theta (r, K)."""
+    pr = problem
+    n_pairs = pr.left.size
+    counts = np.random.default_rng(seed).multinomial(pr.n_total, pr.pvals, size=r).astype(np.float64)
+    flat = ((np.arange(r) * n_pairs)[:, None] + pr.cell_pair).ravel()
+    total = np.bincount(flat, weights=counts.ravel(), minlength=r * n_pairs).reshape(r, n_pairs)
+    credit = np.bincount(flat, weights=(counts * pr.cell_credit).ravel(), minlength=r * n_pairs).reshape(r, n_pairs)
+    # Chord-Newton in float32 (twice the throughput) to a step < tol (2e-5 = 0.0035 points), far below the
+    # bootstrap's own noise; a round that does not get there is refitted by float64 Newton.
+    f32 = np.float32
+    th_all = np.repeat(pr.theta0[None, :], r, axis=0).astype(f32)
+    inc_t, h0, center = pr.inc_t.astype(f32), pr.h0_inv.astype(f32), pr.center.astype(f32)
+    tot, cred, lam = total.astype(f32), credit.astype(f32), f32(pr.lam)
+    active = np.ones(r, dtype=bool)
+    for _ in range(pr.max_chord_iter):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        th = th_all[idx]
+        resid = cred[idx] - tot[idx] * _expit(th @ inc_t)
+        # (K x P) @ (P x R): this orientation is ~10x faster in BLAS than resid @ inc
+        step = ((inc_t @ resid.T).T - lam * th) @ h0
+        np.clip(step, -5.0, 5.0, out=step)
+        step -= step @ center
+        th_all[idx] += step
+        active[idx] = np.abs(step).max(axis=1) >= pr.tol
+    theta = th_all.astype(np.float64)
+    idx = np.flatnonzero(active)
+    if idx.size:
+        pairs = (pr.left, pr.right, total[idx], credit[idx])
+        theta[idx], _, _ = _newton(theta[idx], pairs, np.full(idx.size, pr.lam), max_iter=50, tol=pr.tol)
+    return theta
+
+
+_WORKER_PROBLEM: _BootstrapProblem | None = None
+
+
+def _init_worker(problem: _BootstrapProblem) -> None:
+    global _WORKER_PROBLEM  # noqa: PLW0603 - one problem per worker process, set by the pool initializer
+    _WORKER_PROBLEM = problem
+
+
+def _worker_chunk(args: tuple[np.random.SeedSequence, int]) -> np.ndarray:
+    assert _WORKER_PROBLEM is not None
+    return _bootstrap_chunk(_WORKER_PROBLEM, *args)
+
+
 def bootstrap_bradley_terry(
     table: PairTable,
     fit: BTFit,
@@ -302,6 +371,7 @@ def bootstrap_bradley_terry(
     rounds: int = DEFAULT_ROUNDS,
     seed: int | None = 0,
     chunk: int = 125,
+    workers: int = 1,
     scale: float = DEFAULT_SCALE,
     init: float = DEFAULT_INIT,
     max_chord_iter: int = 30,
@@ -313,8 +383,15 @@ def bootstrap_bradley_terry(
     multinomial with the observed total and observed cell frequencies — the same
     as resampling judgments with replacement (FastChat's ``compute_bootstrap_bt``
     does the same). Counts must be whole numbers for this to be a resample.
-    Rounds are solved together: chord-Newton from the point estimate with the
-    point Hessian (factorised once), then full Newton for any round left over.
+    Rounds are solved in chunks of ``chunk``: chord-Newton from the point
+    estimate with the point Hessian (inverted once), then full Newton for any
+    round left over.
+
+    Seeding: chunk ``c`` draws from ``SeedSequence(seed).spawn(n_chunks)[c]``, so
+    the result depends on ``seed`` and ``chunk`` only — not on ``workers``.
+    ``workers > 1`` solves chunks in that many forked processes (like FastChat's
+    pool); it falls back to one process where forking is not possible (e.g. inside
+    a daemonic Celery prefork child).
     """
     k = table.n_systems
     lam = fit.prior_strength if fit.prior_strength > 0 else BOOTSTRAP_FLOOR
@@ -324,64 +401,50 @@ def bootstrap_bradley_terry(
     keep = cells > 0
     cells, cell_pair, cell_credit = cells[keep], cell_pair[keep], cell_credit[keep]
     n_total = round(float(cells.sum()))
-    out = np.empty((rounds, k))
     if n_total == 0 or k == 0:
-        out[:] = fit.scores
-        return out
-    pvals = cells / cells.sum()
-    rng = np.random.default_rng(seed)
-    n_pairs = table.left.size
+        return np.repeat(fit.scores[None, :], rounds, axis=0)
     # The optimum has zero mean within each connected component (the likelihood gradient sums to zero there
     # and the L2 prior pulls the mean to 0), so iterates are centred per component and the chord matrix gets a
     # per-component gauge term instead of the tiny λ in that direction (which float rounding would amplify).
     center = _centering(component_labels(table))
     h0 = _hessian(fit.theta, table.left, table.right, table.total, lam) + center
-    h0_inv = np.linalg.inv(h0)
-    inc = _incidence(table)
-    inc_t = np.ascontiguousarray(inc.T)
-    done = 0
-    while done < rounds:
-        r = min(chunk, rounds - done)
-        counts = rng.multinomial(n_total, pvals, size=r).astype(np.float64)
-        offs = (np.arange(r) * n_pairs)[:, None]
-        flat = (offs + cell_pair).ravel()
-        total = np.bincount(flat, weights=counts.ravel(), minlength=r * n_pairs).reshape(r, n_pairs)
-        credit = np.bincount(flat, weights=(counts * cell_credit).ravel(), minlength=r * n_pairs).reshape(r, n_pairs)
-        theta = np.repeat(fit.theta[None, :], r, axis=0)
-        # float32 arithmetic (twice the throughput); converged to a step < tol (2e-5 = 0.0035 points), far
-        # below the bootstrap's own noise; a round that does not get there is refitted by float64 Newton.
-        for precision, stop in ((np.dtype(np.float32), tol),):
-            th_: np.ndarray = theta.astype(precision)
-            inc_tp: np.ndarray = inc_t.astype(precision)
-            h0_p: np.ndarray = h0_inv.astype(precision)
-            center_p: np.ndarray = center.astype(precision)
-            tot_p: np.ndarray = total.astype(precision)
-            cred_p: np.ndarray = credit.astype(precision)
-            lam_p = np.asarray(lam, dtype=precision)
-            active = np.ones(r, dtype=bool)
-            for _ in range(max_chord_iter):
-                idx = np.flatnonzero(active)
-                if idx.size == 0:
-                    break
-                th = th_[idx]
-                resid = cred_p[idx] - tot_p[idx] * _expit(th @ inc_tp)
-                # (K x P) @ (P x R): this orientation is ~10x faster in BLAS than resid @ inc
-                step = ((inc_tp @ resid.T).T - lam_p * th) @ h0_p
-                np.clip(step, -5.0, 5.0, out=step)
-                step -= step @ center_p
-                th_[idx] += step
-                active[idx] = np.abs(step).max(axis=1) >= stop
-            theta = th_.astype(np.float64)
-        idx = np.flatnonzero(active)
-        if idx.size:
-            pairs = (table.left, table.right, total[idx], credit[idx])
-            theta[idx], _, _ = _newton(theta[idx], pairs, np.full(idx.size, lam), max_iter=50, tol=tol)
-        out[done : done + r] = to_scores(theta, scale=scale, init=init)
-        done += r
+    problem = _BootstrapProblem(
+        left=table.left,
+        right=table.right,
+        cell_pair=cell_pair,
+        cell_credit=cell_credit,
+        pvals=cells / cells.sum(),
+        n_total=n_total,
+        theta0=fit.theta,
+        h0_inv=np.linalg.inv(h0),
+        center=center,
+        inc_t=np.ascontiguousarray(_incidence(table).T),
+        lam=lam,
+        max_chord_iter=max_chord_iter,
+        tol=tol,
+    )
+    sizes = [min(chunk, rounds - start) for start in range(0, rounds, chunk)]
+    jobs = list(zip(np.random.SeedSequence(seed).spawn(len(sizes)), sizes, strict=True))
+    thetas = _run_chunks(problem, jobs, workers=workers)
+    out = to_scores(np.concatenate(thetas), scale=scale, init=init)
     if fit.anchor is not None:
         target = fit.anchor_score if fit.anchor_score is not None else init
         out += (target - out[:, fit.anchor])[:, None]
     return out
+
+
+def _run_chunks(problem: _BootstrapProblem, jobs: list, *, workers: int) -> list[np.ndarray]:
+    if workers > 1 and len(jobs) > 1 and not multiprocessing.current_process().daemon:
+        try:
+            ctx = multiprocessing.get_context("fork")
+        except ValueError:  # pragma: no cover - platforms without fork
+            ctx = None
+        if ctx is not None:
+            with ProcessPoolExecutor(
+                max_workers=min(workers, len(jobs)), mp_context=ctx, initializer=_init_worker, initargs=(problem,)
+            ) as pool:
+                return list(pool.map(_worker_chunk, jobs))
+    return [_bootstrap_chunk(problem, seed, r) for seed, r in jobs]
 
 
 def percentile_intervals(samples: np.ndarray, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -52,6 +53,11 @@ def _clean(values: Iterable[float], digits: int = 2) -> list[float | None]:
 
 def _matrix(m: np.ndarray, order: np.ndarray, digits: int = 4) -> list[list[float | None]]:
     return [_clean(row, digits) for row in m[np.ix_(order, order)]]
+
+
+def bootstrap_workers() -> int:
+    """Processes for the bootstrap: ``settings.LEADERBOARD_BOOTSTRAP_WORKERS`` (default 2). Results do not depend on it."""
+    return max(1, int(getattr(settings, "LEADERBOARD_BOOTSTRAP_WORKERS", 2)))
 
 
 def separation_estimate(
@@ -108,7 +114,9 @@ def leaderboard_result(
     if options.anchor:
         anchor = next((index[sid] for sid in ids if systems.get(sid) == options.anchor), None)
     fit = bt.fit_bradley_terry(table, anchor=anchor, anchor_score=options.anchor_score)
-    samples = bt.bootstrap_bradley_terry(table, fit, rounds=options.rounds, seed=options.seed)
+    samples = bt.bootstrap_bradley_terry(
+        table, fit, rounds=options.rounds, seed=options.seed, workers=bootstrap_workers()
+    )
     lower, upper = bt.percentile_intervals(samples, level=options.level)
     rank = bt.arena_rank(lower, upper)
     order = np.argsort(-fit.scores, kind="stable")

@@ -204,7 +204,8 @@ def test_bootstrap_equals_refitting_every_resample():
     right = np.tile(table.right, 3)
     outcome = np.repeat([1.0, 0.5, 0.0], table.left.size)
     keep = cells > 0
-    draws = np.random.default_rng(11).multinomial(int(cells.sum()), cells[keep] / cells.sum(), size=20)
+    chunk_seed = np.random.SeedSequence(11).spawn(1)[0]  # one chunk of 20 rounds
+    draws = np.random.default_rng(chunk_seed).multinomial(int(cells.sum()), cells[keep] / cells.sum(), size=20)
     for r in range(20):
         t = pair_table(left[keep], right[keep], outcome[keep], draws[r].astype(float), n_systems=6)
         ref = fit_bradley_terry(t, prior_strength=BOOTSTRAP_FLOOR, force_prior=True)
@@ -263,3 +264,13 @@ def test_full_newton_fallback_agrees_with_the_chord_iterations():
     chord = bootstrap_bradley_terry(table, fit, rounds=10, seed=4)
     newton_only = bootstrap_bradley_terry(table, fit, rounds=10, seed=4, max_chord_iter=0)
     assert np.allclose(chord, newton_only, atol=1e-3)
+
+
+def test_bootstrap_results_do_not_depend_on_the_number_of_workers():
+    rng = np.random.default_rng(12)
+    i, j, o = _random_cells(rng, 5, 500)
+    table = pair_table(i, j, o, n_systems=5)
+    fit = fit_bradley_terry(table)
+    one = bootstrap_bradley_terry(table, fit, rounds=60, seed=3, chunk=20, workers=1)
+    two = bootstrap_bradley_terry(table, fit, rounds=60, seed=3, chunk=20, workers=2)
+    assert np.array_equal(one, two)

@@ -4,4 +4,5 @@ from django.urls import include, path
 urlpatterns: list = [
     path("", include("ratings.api_urls_quality")),
     path("", include("ratings.api_urls_exports")),
+    path("", include("ratings.leaderboard_api_urls")),
 ]

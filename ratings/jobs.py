@@ -9,6 +9,7 @@ from django.db import OperationalError
 
 from ratings.services import exports as export_services
 from ratings.services import quality as quality_services
+from ratings.services.leaderboard import leaderboard_recompute
 from tasks.models import Study
 
 logger = logging.getLogger(__name__)
@@ -60,3 +61,23 @@ def export_run(export_id: int) -> str:
     except Exception:
         logger.exception("export %s failed", export_id)
         return "failed"
+
+
+@shared_task(
+    name="ratings.leaderboard_recompute",
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def leaderboard_recompute_job(study_id: int) -> int:
+    """Recompute every leaderboard snapshot of one study; returns how many snapshots it stored.
+
+    Idempotent: it reads the current judgments and upserts the snapshots, so a retry or a duplicate
+    delivery writes the same rows. A study deleted meanwhile is a no-op.
+    """
+    if not Study.objects.filter(pk=study_id).exists():
+        return 0
+    return len(leaderboard_recompute(study_id=study_id))

@@ -4,4 +4,5 @@ from django.urls import include, path
 urlpatterns: list = [
     path("", include("ratings.urls_quality")),
     path("", include("ratings.urls_exports")),
+    path("", include("ratings.leaderboard_urls")),
 ]

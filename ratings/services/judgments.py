@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from evalsite.errors import ApplicationError
 from ratings.models import Judgment, JudgmentChoice
+from ratings.services.leaderboard_schedule import leaderboard_schedule_recompute
 from tasks.models import Assignment, Comparison, Rater, Study
 
 SCREEN_CHOICES = ("left", "right", "tie", "both_bad")
@@ -43,14 +44,6 @@ def to_screen(*, canonical_choice: str, left_side: str) -> str:
     if canonical_choice in ("a", "b"):
         return "left" if canonical_choice == left_side else "right"
     return canonical_choice
-
-
-def _results_changed(study_id: int) -> None:
-    """Called after a judgment commits.
-
-    The lead wires leaderboard/quality recompute here at merge, e.g.
-    `ratings.services.leaderboard.leaderboard_schedule_recompute(study_id=study_id)`.
-    """
 
 
 def _validate(
@@ -220,5 +213,5 @@ def judgment_submit(
         assignment.save(update_fields=["status", "finished_at"])
         Comparison.objects.filter(pk=comparison.pk).update(judgment_count=F("judgment_count") + 1)
         study_id = study.pk
-        transaction.on_commit(lambda: _results_changed(study_id))  # HOOK: lead wires leaderboard/quality recompute
+        transaction.on_commit(lambda: leaderboard_schedule_recompute(study_id=study_id))
     return SubmitResult(judgment=judgment, assignment=assignment, created=True)

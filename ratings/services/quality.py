@@ -26,18 +26,6 @@ from tasks.models import Assignment, Comparison, OutputReport, Rater, Study, def
 OWNER_ACTIONS = ("flag", "unflag", "block", "unblock", "exclude", "include")
 
 
-def _results_changed(study_id: int) -> None:
-    """Results of the study changed (a rater was excluded or included again): recompute what depends on them.
-
-    Agreement is computed from the database on every read, so it needs no job.
-    INTEGRATION POINT (lead, at merge): the leaderboard helper's recompute goes here:
-        from ratings.services.leaderboard import leaderboard_schedule_recompute
-        leaderboard_schedule_recompute(study_id=study_id)
-    (left out on this branch because that module does not exist here).
-    """
-    return None
-
-
 def _none_if_nan(value: float | None) -> float | None:
     return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else value
 
@@ -319,7 +307,9 @@ def rater_quality_action(*, study: Study, rater_id: int, action: str, user: Any,
 
 
 def _after_exclusion_change(study_id: int) -> None:
-    from ratings.jobs import quality_recompute_study  # noqa: PLC0415 (jobs import this module)
+    from ratings.jobs import leaderboard_recompute_job, quality_recompute_study  # noqa: PLC0415 (jobs import this module)
 
     quality_recompute_study.delay(study_id)
-    _results_changed(study_id)
+    # Results changed (a rater excluded or included again): agreement is read live; the leaderboard
+    # recomputes now, not debounced, so the owner sees the effect of their decision.
+    leaderboard_recompute_job.delay(study_id)

@@ -190,9 +190,9 @@ def test_gold_correct_is_computed_in_canonical_sides():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_results_hook_runs_after_commit_only(monkeypatch):
+def test_leaderboard_recompute_is_scheduled_after_commit_only(monkeypatch):
     calls = []
-    monkeypatch.setattr(judgments_service, "_results_changed", calls.append)
+    monkeypatch.setattr(judgments_service, "leaderboard_schedule_recompute", lambda *, study_id: calls.append(study_id))
     a = leased()
     with transaction.atomic():
         judgment_submit(rater=a.rater, assignment_public_id=a.public_id, choices={"helpful": "tie", "safe": "tie"})

@@ -379,7 +379,9 @@ def main() -> None:
         print(
             f"PostgreSQL (reused data, {pg['n_judgments']:,} judgments): recompute "
             + ", ".join(f"{t:.2f} s" for t in pg["recompute_s"])
-            + f"; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB; load {os.getloadavg()}"
+            + f"; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+            + f" (largest bootstrap worker {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MiB)"
+            + f"; load {os.getloadavg()}"
         )
         return
     data = synth(n=args.judgments, k=args.systems, tie_rate=args.tie_rate, seed=args.seed)

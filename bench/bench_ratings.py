@@ -373,6 +373,8 @@ def main() -> None:
     parser.add_argument("--raters", type=int, default=20000)
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
+    # The PostgreSQL full path uses as many bootstrap processes as the side-by-side run (product default: 1).
+    os.environ["LEADERBOARD_BOOTSTRAP_WORKERS"] = str(args.workers)
 
     if args.postgres and args.reuse:
         pg = postgres_reuse(url=args.postgres, rounds=args.rounds)

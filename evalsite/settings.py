@@ -193,6 +193,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 
+# Cache: shared between processes in production (the leaderboard debounce and agreement caches use it).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Leaderboards (docs/leaderboards.md): recompute at most once per window after new judgments; bootstrap
+# rounds run in this many processes (1 inside Celery prefork workers whatever this says).
+LEADERBOARD_DEBOUNCE_SECONDS = int(os.environ.get("LEADERBOARD_DEBOUNCE_SECONDS", "30"))
+LEADERBOARD_BOOTSTRAP_WORKERS = int(os.environ.get("LEADERBOARD_BOOTSTRAP_WORKERS", "1"))
+
 # Exports with more rows than this run as a background job instead of streaming (docs/formats.md).
 EVALSITE_EXPORT_STREAM_MAX_ROWS = int(os.environ.get("EVALSITE_EXPORT_STREAM_MAX_ROWS", "20000"))
 # Most feedback events accepted in one ingestion request (docs/feedback.md).

@@ -66,7 +66,7 @@ class FeedbackJSONParser(BaseParser):
     media_type = "application/json"
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        limit = int(getattr(settings, "EVALSITE_FEEDBACK_MAX_BODY_BYTES", 32 * 1024 * 1024))
+        limit = settings.EVALSITE_FEEDBACK_MAX_BODY_BYTES
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
             raise ApplicationError(

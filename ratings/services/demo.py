@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ratings.services.judgments import judgment_submit, to_screen
+from ratings.services.leaderboard import leaderboard_recompute
 from ratings.services.quality import quality_recompute
 from tasks.demo_data import DEMO_RATER_PROFILES, RaterProfile, simulate_judgment, write_demo_files
 from tasks.models import Rater, Study
@@ -191,8 +192,9 @@ def demo_study_load(*, owner: Any, spec: DemoStudySpec, files: dict[str, Path], 
         clock = [timezone.now() - timedelta(days=2)]
         for profile in DEMO_RATER_PROFILES:
             _simulate_rater(study=study, profile=profile, quota=spec.judgments_per_rater, rng=rng, clock=clock)
-    # What the periodic jobs would do next: rater quality and rules, so the demo shows flags at once.
+    # What the background jobs would do next, done now so the demo shows flags and fresh leaderboards at once.
     quality_recompute(study=study)
+    leaderboard_recompute(study_id=study.id)
     return study
 
 

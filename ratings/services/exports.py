@@ -47,7 +47,7 @@ BATTLE_WINNER = {"a": "model_a", "b": "model_b", "tie": "tie", "both_bad": "tie 
 
 
 def stream_max_rows() -> int:
-    return int(getattr(settings, "EVALSITE_EXPORT_STREAM_MAX_ROWS", 20000))
+    return settings.EVALSITE_EXPORT_STREAM_MAX_ROWS
 
 
 # --------------------------------------------------------------------------- filters

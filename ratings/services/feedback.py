@@ -177,7 +177,7 @@ def _check_event(event: Any) -> dict[str, Any]:
 
 
 def feedback_max_batch() -> int:
-    return int(getattr(settings, "EVALSITE_FEEDBACK_MAX_BATCH", 5000))
+    return settings.EVALSITE_FEEDBACK_MAX_BATCH
 
 
 def feedback_ingest(*, api_key: ApiKey, events: Any) -> dict[str, Any]:

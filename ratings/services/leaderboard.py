@@ -56,8 +56,8 @@ def _matrix(m: np.ndarray, order: np.ndarray, digits: int = 4) -> list[list[floa
 
 
 def bootstrap_workers() -> int:
-    """Processes for the bootstrap: ``settings.LEADERBOARD_BOOTSTRAP_WORKERS`` (default 2). Results do not depend on it."""
-    return max(1, int(getattr(settings, "LEADERBOARD_BOOTSTRAP_WORKERS", 2)))
+    """Processes for the bootstrap: ``settings.LEADERBOARD_BOOTSTRAP_WORKERS``. Results do not depend on it."""
+    return max(1, settings.LEADERBOARD_BOOTSTRAP_WORKERS)
 
 
 def separation_estimate(

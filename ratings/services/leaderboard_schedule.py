@@ -8,12 +8,10 @@ from django.utils import timezone
 
 from ratings.jobs import leaderboard_recompute_job
 
-DEFAULT_DEBOUNCE_SECONDS = 30
-
 
 def debounce_seconds() -> int:
     """The window, ``settings.LEADERBOARD_DEBOUNCE_SECONDS`` (default 30)."""
-    return int(getattr(settings, "LEADERBOARD_DEBOUNCE_SECONDS", DEFAULT_DEBOUNCE_SECONDS))
+    return settings.LEADERBOARD_DEBOUNCE_SECONDS
 
 
 def leaderboard_schedule_recompute(*, study_id: int) -> bool:

@@ -11,8 +11,10 @@ from typing import Any
 import numpy as np
 from django.db.models import Avg, Count, Q, Sum
 
+from ratings import bradley_terry as bt
 from ratings.models import ApiKey, Feedback, Leaderboard
-from ratings.online_stats import bradley_terry_minimal_fit, kendall_tau_b, wilson_interval
+from ratings.online_stats import kendall_tau_b
+from ratings.quality import wilson_interval
 from ratings.services.exports import leaderboard_system_rows
 from tasks.models import Study, System
 
@@ -54,7 +56,7 @@ def feedback_summary(*, study: Study) -> dict[str, Any]:
         name = names.get(row["system_id"], "?")
         up = int(row["thumbs_up"] or 0)
         n = int(row["thumbs_n"])
-        low, high = wilson_interval(up, n)
+        low, high = wilson_interval(up, n) if n else (0.0, 1.0)
         systems[name] = {
             "system": name,
             "thumbs_n": n,
@@ -93,12 +95,14 @@ def feedback_summary(*, study: Study) -> dict[str, Any]:
     if matchups:
         order = sorted({m[0] for m in matchups} | {m[1] for m in matchups})
         index = {name: i for i, name in enumerate(order)}
-        ratings = bradley_terry_minimal_fit(
-            np.array([[index[a], index[b]] for a, b, _, _ in matchups]),
-            np.array([m[2] for m in matchups]),
-            len(order),
-            weights=np.array([m[3] for m in matchups], dtype=float),
+        table = bt.pair_table(
+            np.array([index[m[0]] for m in matchups]),
+            np.array([index[m[1]] for m in matchups]),
+            np.array([m[2] for m in matchups], dtype=float),
+            np.array([m[3] for m in matchups], dtype=float),
+            n_systems=len(order),
         )
+        ratings = bt.fit_bradley_terry(table).scores
         online_bt = {name: float(ratings[index[name]]) for name in order}
         for name, score in online_bt.items():
             systems[name]["online_bt"] = score

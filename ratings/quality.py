@@ -162,7 +162,7 @@ def rules_fired(metrics: dict, rules: dict | None) -> list[tuple[str, str]]:
 
     A rule only judges once there is enough evidence (min_gold_items gold
     answers, min_repeat_items repeats, min_judgments judgments). The
-    small-sample proportion rules (gold accuracy, self-consistency) fire only
+    proportion rules (gold accuracy, self-consistency, majority agreement) fire only
     when the rater is confidently below the threshold: the upper end of the 95%
     Wilson interval of their proportion is below it, so 1 miss out of 4 repeats
     does not flag an honest rater. A threshold
@@ -190,7 +190,7 @@ def rules_fired(metrics: dict, rules: dict | None) -> list[tuple[str, str]]:
 
 
 # Proportion rules judged on the upper end of their Wilson interval (see rules_fired).
-_CONFIDENT_RULES = frozenset({"gold_accuracy", "self_consistency"})
+_CONFIDENT_RULES = frozenset({"gold_accuracy", "self_consistency", "majority_agreement"})
 
 # (rule, metric, evidence count metric, threshold key, evidence minimum key, fires below threshold?, reason)
 _RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (

@@ -93,7 +93,7 @@ def _specs() -> list[DemoStudySpec]:
                 "completion_code": "EVALSITE-DEMO",
                 "gold_feedback": True,
             },
-            judgments_per_rater=60,
+            judgments_per_rater=40,  # leaves work for people who open the rater link
         ),
         DemoStudySpec(
             name="Demo: text-to-image (images)",
@@ -117,7 +117,7 @@ def _specs() -> list[DemoStudySpec]:
                 "quota_per_rater": 40,
                 "completion_code": "EVALSITE-DEMO-IMG",
             },
-            judgments_per_rater=30,
+            judgments_per_rater=10,  # leaves work for people who open the rater link
         ),
     ]
 

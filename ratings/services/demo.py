@@ -125,7 +125,7 @@ def _specs() -> list[DemoStudySpec]:
 def demo_owner_ensure() -> tuple[Any, str]:
     """The demo owner account and its password (kept in var/demo-login.txt so `make run` can print it again)."""
     login_file = Path(settings.VAR_DIR) / "demo-login.txt"
-    user = get_user_model().objects.filter(username=DEMO_USERNAME).first()
+    user: Any = get_user_model().objects.filter(username=DEMO_USERNAME).first()
     if user is not None and login_file.exists():
         return user, login_file.read_text().split("\n", 1)[1].strip()
     password = secrets.token_urlsafe(9)

@@ -543,7 +543,7 @@ def _write(*, study: Study, plan: dict[str, Any]) -> dict[str, int]:
                 prompt_id,
                 public_id,
                 prompt_first[prompt_id].prompt or "",
-                blinded[prompt_first[prompt_id].prompt_image][0] if prompt_first[prompt_id].prompt_image else "",
+                blinded[image][0] if (image := prompt_first[prompt_id].prompt_image) else "",
                 json.dumps(prompt_first[prompt_id].messages or []),
                 json.dumps(prompt_first[prompt_id].tags or []),
             )

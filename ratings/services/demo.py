@@ -29,13 +29,13 @@ from ratings.services.leaderboard import leaderboard_recompute
 from ratings.services.quality import quality_recompute
 from tasks.demo_data import DEMO_RATER_PROFILES, RaterProfile, simulate_judgment, write_demo_files
 from tasks.models import Rater, Study
+from tasks.services.accounts import owner_create
 from tasks.services.assignment import assignment_next
 from tasks.services.gold import gold_import
 from tasks.services.imports import import_outputs
 from tasks.services.rater_session import LinkIdentity, rater_complete, rater_consent, rater_enter
 from tasks.services.review import outputs_review
 from tasks.services.studies import study_create, study_transition
-from tasks.services_accounts import owner_create
 
 DEMO_USERNAME = "demo"
 

@@ -3,7 +3,7 @@ import getpass
 from django.core.management.base import BaseCommand, CommandError
 
 from evalsite.errors import ApplicationError
-from tasks.services_accounts import owner_create
+from tasks.services.accounts import owner_create
 
 
 class Command(BaseCommand):

@@ -12,16 +12,18 @@ import numpy as np
 from django.db.models import Avg, Count, Q, Sum
 
 from ratings import bradley_terry as bt
-from ratings.models import ApiKey, Feedback, Leaderboard
+from ratings.leaderboard_selectors import leaderboard_snapshot
+from ratings.models import ApiKey, Feedback
 from ratings.online_stats import kendall_tau_b
 from ratings.quality import wilson_interval
 from ratings.services.exports import leaderboard_system_rows
+from ratings.services.leaderboard import METHOD_BT
 from tasks.models import Study, System
 
 
 def blind_leaderboard(*, study: Study, criterion: str = "overall", tag: str = "") -> dict[str, float]:
     """System name -> score from the latest stored Leaderboard (criterion 'overall', all prompts); {} if none."""
-    lb = Leaderboard.objects.filter(study=study, criterion=criterion, tag=tag).order_by("-computed_at").first()
+    lb = leaderboard_snapshot(study=study, criterion=criterion, tag=tag, method=METHOD_BT)
     if lb is None:
         return {}
     scores: dict[str, float] = {}

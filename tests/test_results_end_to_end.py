@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pandas as pd
 import pytest
+from django.db.models import F
 
 from ratings.leaderboard_selectors import leaderboard_snapshot
-from ratings.models import Judgment, QualityEvent
+from ratings.models import Judgment, Leaderboard, QualityEvent
+from ratings.selectors_feedback import blind_leaderboard
 from ratings.selectors_quality import study_agreement
 from ratings.services.leaderboard import leaderboard_recompute
 from ratings.services.quality import rater_quality_action
@@ -29,6 +32,10 @@ def test_fastchat_style_ratings_from_exported_battles_match_the_stored_leaderboa
     # Gold/repeat items and excluded raters are left out of both sides by default; here there are none.
     leaderboard_recompute(study_id=sim.study.id)
     ours = stored_scores(sim.study)
+    # The online-feedback page compares against the Bradley-Terry snapshot, never the Elo one beside it.
+    elo = Leaderboard.objects.filter(study=sim.study, criterion="overall", tag="", method="elo")
+    assert elo.update(computed_at=F("computed_at") + dt.timedelta(seconds=1)) == 1  # even when Elo is newer
+    assert blind_leaderboard(study=sim.study) == pytest.approx(ours)
 
     path = tmp_path / "battles.json"
     path.write_text(export_text(sim.study, "battles"))

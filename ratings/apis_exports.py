@@ -85,7 +85,14 @@ class ExportStreamApi(APIView):
             ],
             *[
                 OpenApiParameter(name, bool)
-                for name in ("exclude_gold", "exclude_repeat", "exclude_flagged", "exclude_excluded", "drop_ties")
+                for name in (
+                    "exclude_gold",
+                    "exclude_repeat",
+                    "exclude_flagged",
+                    "exclude_excluded",
+                    "exclude_excluded_outputs",
+                    "drop_ties",
+                )
             ],
         ],
         responses={200: OpenApiTypes.BINARY},

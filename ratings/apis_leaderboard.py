@@ -25,6 +25,7 @@ from evalsite.errors import ApplicationError
 from ratings.jobs import leaderboard_recompute_job
 from ratings.leaderboard_selectors import leaderboard_snapshot, leaderboards_for_study, study_criteria_keys
 from ratings.models import Leaderboard
+from ratings.services.exports import csv_safe
 from ratings.services.leaderboard import METHOD_BT, METHOD_ELO
 from tasks.selectors import study_for_owner
 
@@ -44,7 +45,7 @@ class CSVRenderer(BaseRenderer):
             writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
             writer.writeheader()
             for row in rows:
-                writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+                writer.writerow({k: csv_safe("" if v is None else v) for k, v in row.items()})
         return buf.getvalue().encode("utf-8")
 
 

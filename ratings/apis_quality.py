@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from ratings import selectors_quality as selectors
 from ratings.jobs import quality_recompute_study
 from ratings.services import quality as services
+from ratings.services.exports import csv_safe
 from tasks.selectors import study_for_owner
 
 
@@ -43,10 +44,7 @@ class CsvRenderer(BaseRenderer):
 def _cell(value: Any) -> Any:
     if isinstance(value, list):
         return " ".join("" if v is None else str(v) for v in value)
-    # Spreadsheet formula injection: a leading =, +, - or @ in a text cell is neutralised.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    return csv_safe(value)  # spreadsheet formula injection neutralised, as in every CSV we write
 
 
 def _csv_wanted(request: Request) -> bool:

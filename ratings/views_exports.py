@@ -26,11 +26,19 @@ FILTER_FIELDS = (
     "exclude_repeat",
     "exclude_flagged",
     "exclude_excluded",
+    "exclude_excluded_outputs",
     "min_votes",
     "min_agreement",
     "drop_ties",
 )
-CHECKBOXES = {"exclude_gold", "exclude_repeat", "exclude_flagged", "exclude_excluded", "drop_ties"}
+CHECKBOXES = {
+    "exclude_gold",
+    "exclude_repeat",
+    "exclude_flagged",
+    "exclude_excluded",
+    "exclude_excluded_outputs",
+    "drop_ties",
+}
 
 
 @owner_required
@@ -68,7 +76,9 @@ def owner_exports(request: HttpRequest, slug: str) -> HttpResponse:
             "format_choices": choices,
             "criteria": export_services.study_criteria(study),
             "error": error,
-            "form": request.POST if request.method == "POST" else {"exclude_excluded": "on"},
+            "form": request.POST
+            if request.method == "POST"
+            else {"exclude_excluded": "on", "exclude_excluded_outputs": "on"},
         },
         status=400 if error else 200,
     )

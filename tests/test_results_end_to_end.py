@@ -10,14 +10,14 @@ import pytest
 from django.db.models import F
 
 from ratings.leaderboard_selectors import leaderboard_snapshot
-from ratings.models import Judgment, Leaderboard, QualityEvent
+from ratings.models import Judgment, JudgmentChoice, Leaderboard, QualityEvent
 from ratings.selectors_feedback import blind_leaderboard
 from ratings.selectors_quality import study_agreement
 from ratings.services.leaderboard import leaderboard_recompute
 from ratings.services.quality import rater_quality_action
 from ratings.tests.simulate import eager_celery, make_simulated_study  # noqa: F401 (fixture)
 from ratings.tests.test_exports import export_text, fastchat_style_mle
-from tasks.models import Rater
+from tasks.models import Output, Rater
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,9 @@ def stored_scores(study) -> dict[str, float]:
 
 def test_fastchat_style_ratings_from_exported_battles_match_the_stored_leaderboard(tmp_path):
     sim = make_simulated_study(n_prompts=12, votes_per_comparison=5, n_raters=8, tie_rate=0.2)
-    # Gold/repeat items and excluded raters are left out of both sides by default; here there are none.
+    # The owner excluded one output after judgments came in: both the leaderboard and the exports leave
+    # out the comparisons it is in (by default), so the exported battles still give the same ratings.
+    Output.objects.filter(pk=sim.comparisons[0].output_a_id).update(leak_review=Output.LeakReview.EXCLUDED)
     leaderboard_recompute(study_id=sim.study.id)
     ours = stored_scores(sim.study)
     # The online-feedback page compares against the Bradley-Terry snapshot, never the Elo one beside it.
@@ -38,8 +40,10 @@ def test_fastchat_style_ratings_from_exported_battles_match_the_stored_leaderboa
     assert blind_leaderboard(study=sim.study) == pytest.approx(ours)
 
     path = tmp_path / "battles.json"
-    path.write_text(export_text(sim.study, "battles"))
+    path.write_text(export_text(sim.study, "battles", exclude_gold=True, exclude_repeat=True))
     battles = pd.read_json(path, orient="records")
+    snapshot = leaderboard_snapshot(study=sim.study, criterion="overall")
+    assert len(battles) == snapshot.n_judgments < JudgmentChoice.objects.filter(study=sim.study).count()
     theirs = fastchat_style_mle(battles)
     assert set(theirs) == set(ours)
     # Same conventions (scale 400, base 10, ties half a win, centred at 1000): the same numbers.

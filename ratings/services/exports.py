@@ -36,7 +36,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from evalsite.errors import ApplicationError
 from ratings import jobs
 from ratings.models import Export, Judgment, JudgmentChoice, Leaderboard
-from tasks.models import Comparison, Prompt, Rater, Study
+from tasks.models import Comparison, Output, Prompt, Rater, Study
 
 FORMATS = ("judgments", "preferences", "battles", "leaderboard")
 FILE_TYPES = {"judgments": ("jsonl", "csv"), "preferences": ("jsonl", "csv"), "battles": ("json", "csv")}
@@ -65,6 +65,7 @@ class ExportFilters:
     exclude_repeat: bool = False
     exclude_flagged: bool = False
     exclude_excluded: bool = True
+    exclude_excluded_outputs: bool = True
     min_votes: int = 1
     min_agreement: float = 0.0
     drop_ties: bool = False
@@ -189,6 +190,9 @@ def export_filters_parse(*, study: Study, data: dict[str, Any]) -> ExportFilters
         exclude_excluded=True
         if "exclude_excluded" not in data
         else _bool(data["exclude_excluded"], "exclude_excluded"),
+        exclude_excluded_outputs=True
+        if "exclude_excluded_outputs" not in data
+        else _bool(data["exclude_excluded_outputs"], "exclude_excluded_outputs"),
         min_votes=min_votes,
         min_agreement=min_agreement,
         drop_ties=_bool(data.get("drop_ties"), "drop_ties"),
@@ -223,6 +227,12 @@ def _choices_base(*, study: Study, filters: ExportFilters, criterion_only: str =
         qs = qs.exclude(judgment__rater__status=Rater.Status.FLAGGED)
     if filters.exclude_excluded:
         qs = qs.exclude(judgment__rater__excluded=True)
+    if filters.exclude_excluded_outputs:
+        # Outputs the owner excluded (identity leak, broken): left out, as the leaderboard does.
+        excluded = Output.LeakReview.EXCLUDED
+        qs = qs.exclude(judgment__comparison__output_a__leak_review=excluded).exclude(
+            judgment__comparison__output_b__leak_review=excluded
+        )
     return qs
 
 

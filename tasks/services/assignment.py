@@ -56,6 +56,10 @@ LOCKED_RETRIES = 3
 _rng: random.Random = random.SystemRandom()
 
 
+# Probability of drawing the side that reduces the left/right imbalance (see choose_left_side).
+BALANCE_BIAS = 0.8
+
+
 def _live_leases(now: dt.datetime) -> Subquery:
     """Correlated count of live leases of the outer Comparison."""
     return Subquery(
@@ -141,12 +145,15 @@ def _fresh_load(*, comparison_id: int, now: dt.datetime) -> int:
 
 
 def choose_left_side(*, comparison: Comparison, rng: random.Random) -> str:
-    """The canonical side to show left so each system of the pair is shown left and right equally often.
+    """The canonical side to show left: random per assignment, leaning toward balance.
 
     Imbalance d(S) = times S was shown left - times shown right, over the study's
     leased and submitted assignments. Showing `a` left moves d(system_a) up and
-    d(system_b) down; we pick the side that moves the larger imbalance toward 0,
-    and flip a coin on ties (so a rater cannot learn a fixed position).
+    d(system_b) down. The side that moves the larger imbalance toward 0 is drawn
+    with probability BALANCE_BIAS, the other side otherwise (a fair coin when
+    balanced). A forced choice would let a rater predict where a system shows up
+    next from where it was before; a biased coin keeps every side a real draw while
+    the imbalance stays a few assignments at most (a random walk with drift to 0).
     """
     sa = comparison.output_a.system_id
     sb = comparison.output_b.system_id
@@ -164,11 +171,10 @@ def choose_left_side(*, comparison: Comparison, rng: random.Random) -> str:
         study_id=comparison.study_id, status__in=[Assignment.Status.LEASED, Assignment.Status.SUBMITTED]
     ).aggregate(da=left_minus_right(sa), db=left_minus_right(sb))
     da, db = d["da"] or 0, d["db"] or 0
-    if da < db:
-        return "a"
-    if da > db:
-        return "b"
-    return rng.choice(["a", "b"])
+    if da == db:
+        return rng.choice(["a", "b"])
+    balancing, other = ("a", "b") if da < db else ("b", "a")
+    return balancing if rng.random() < BALANCE_BIAS else other
 
 
 def assignment_next(
@@ -195,6 +201,13 @@ def assignment_next(
             .first()
         )
         first_kind = pick_kind(gold_rate=study.gold_rate, repeat_rate=study.repeat_rate, rng=rng)
+        if (
+            first_kind != Comparison.Kind.REGULAR
+            and not _candidates(
+                study=study, rater=rater, kind=Comparison.Kind.REGULAR, last_prompt_id=None, now=now
+            ).exists()
+        ):
+            return None  # gold/repeat items alone never keep a rater busy once regular work is gone
         kinds = [first_kind] if first_kind == Comparison.Kind.REGULAR else [first_kind, Comparison.Kind.REGULAR]
         for attempt in range(LOCKED_RETRIES + 1):
             for kind in kinds:

@@ -15,9 +15,11 @@ self-identification phrases in English and Chinese.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import secrets
+import unicodedata
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -250,6 +252,17 @@ def system_name_terms(names: Iterable[str]) -> list[str]:
     return sorted(terms, key=len, reverse=True)
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"))
+_EMPHASIS = re.compile(r"(?<=\w)[*_~`]+(?=\w)|(?<=\w)[*_~`]+|[*_~`]+(?=\w)")
+
+
+def visible_text(text: str) -> str:
+    """What a rater reads: HTML entities decoded, Unicode compatibility forms folded (NFKC: full-width
+    letters, ligatures), invisible characters and Markdown emphasis markers removed."""
+    text = unicodedata.normalize("NFKC", html.unescape(text)).translate(_INVISIBLE)
+    return _EMPHASIS.sub("", text)
+
+
 class LeakScanner:
     """Compiled once per import (per study), then `scan(text)` per output."""
 
@@ -262,9 +275,16 @@ class LeakScanner:
         self._self_id = re.compile("|".join(SELF_ID_PATTERNS), re.IGNORECASE)
 
     def scan(self, text: str) -> list[dict[str, str]]:
-        """Flags found in `text`: [{"kind": "system_name" | "vendor" | "self_identification", "match": ...}]."""
+        """Flags found in `text`: [{"kind": "system_name" | "vendor" | "self_identification", "match": ...}].
+
+        The text is scanned as written and as a rater sees it (`visible_text`), so a name hidden
+        behind HTML entities, Markdown emphasis, zero-width characters or full-width letters is found.
+        """
         if not text:
             return []
+        visible = visible_text(text)
+        if visible != text:
+            text = f"{text}\n{visible}"
         flags: list[dict[str, str]] = []
         seen: set[tuple[str, str]] = set()
 

@@ -57,6 +57,14 @@ def gold_store(
         if reverse is not None:
             existing, answer = reverse, answer_flip(answer)
     if existing is not None:
+        if answer != existing.gold_answers and existing.judgment_count > 0:
+            # Raters were already scored (and told) against the old answer; changing it would rewrite that.
+            raise ApplicationError(
+                "This gold pair has been judged already: its expected answer can no longer change "
+                "(the explanation can). Unmark it and mark a new pair instead.",
+                code="gold_answer_frozen",
+                extra={"comparison": existing.public_id, "judgments": existing.judgment_count},
+            )
         existing.gold_answers = answer
         existing.gold_explanation = explanation
         existing.active = Output.LeakReview.EXCLUDED not in (output_a.leak_review, output_b.leak_review)

@@ -300,7 +300,7 @@ def _line_parse(number: int, obj: dict[str, Any], modality: str, errors: _Errors
         output=output or "",
         image=image.removeprefix("./") if image else None,
         prompt_image=prompt_image.removeprefix("./") if prompt_image else None,
-        tags=tags,
+        tags=list(dict.fromkeys(tags)) if isinstance(tags, list) else tags,  # a tag counts once per prompt
         messages=messages,
         meta=meta,
         gold=gold,

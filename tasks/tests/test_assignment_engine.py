@@ -147,10 +147,13 @@ def test_gold_injection_rate_and_gold_not_capped_by_redundancy():
     while (a := assignment_next(rater=rater, rng=rng)) is not None:
         kinds[a.comparison.kind] += 1
         finish(a)
-    assert kinds["regular"] == 20  # the rater is done when regular work runs out
+    assert kinds["regular"] == 20  # the rater is done when regular work runs out ...
+    assert all(assignment_next(rater=rater, rng=_AlwaysGold()) is None for _ in range(3))  # ... and stays done
     share = kinds["gold"] / (kinds["gold"] + kinds["regular"])
     assert 0.15 < share < 0.45
-    # a second rater gets gold items that the first already judged (gold is per rater, not capped)
+    # a second rater gets gold items that the first already judged (gold is per rater, not capped),
+    # as long as there is regular work for them too
+    ComparisonFactory.create_batch(2, study=study)
     second = RaterFactory(study=study)
     seen_gold = {g.pk for g in golds if Assignment.objects.filter(comparison=g, rater=rater).exists()}
     got = assignment_next(rater=second, rng=_AlwaysGold())
@@ -221,7 +224,7 @@ def test_left_side_balances_each_system():
         right[shown_right] += 1
     assert sum(left.values()) == 24
     for system in study.systems.all():
-        assert abs(left[system.pk] - right[system.pk]) <= 1, (left, right)
+        assert abs(left[system.pk] - right[system.pk]) <= 4, (left, right)
     assert sides["a"] > 0 and sides["b"] > 0  # not a fixed position
 
 
@@ -240,8 +243,9 @@ def test_choose_left_side_corrects_imbalance():
             leased_at=now,
             expires_at=now + dt.timedelta(minutes=5),
         )
-    for seed in range(5):
-        assert choose_left_side(comparison=comps[2], rng=random.Random(seed)) == "b"
+    draws = Counter(choose_left_side(comparison=comps[2], rng=random.Random(seed)) for seed in range(400))
+    # leans toward balance (b), but stays a draw: a rater cannot predict the side from earlier pairs
+    assert 0.7 < draws["b"] / 400 < 0.9 and draws["a"] > 0
 
 
 def test_identity_report_flags_output_once():

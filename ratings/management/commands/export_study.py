@@ -29,6 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("--exclude-repeat", action="store_true")
         parser.add_argument("--exclude-flagged", action="store_true")
         parser.add_argument("--include-excluded", action="store_true", help="keep raters the owner excluded")
+        parser.add_argument(
+            "--include-excluded-outputs", action="store_true", help="keep comparisons with outputs the owner excluded"
+        )
         parser.add_argument("--min-votes", default="")
         parser.add_argument("--min-agreement", default="")
         parser.add_argument("--drop-ties", action="store_true")
@@ -51,6 +54,7 @@ class Command(BaseCommand):
             "exclude_repeat": opts["exclude_repeat"],
             "exclude_flagged": opts["exclude_flagged"],
             "exclude_excluded": not opts["include_excluded"],
+            "exclude_excluded_outputs": not opts["include_excluded_outputs"],
             "min_votes": opts["min_votes"],
             "min_agreement": opts["min_agreement"],
             "drop_ties": opts["drop_ties"],

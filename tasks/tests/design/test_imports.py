@@ -350,3 +350,12 @@ def test_callable_from_python_with_file_objects(draft_text_study):
     summary = import_outputs(study=draft_text_study, data=io.BytesIO(jsonl(good_rows(1))), file_format="jsonl").summary
     assert summary["outputs_created"] == 2
     assert json.loads(json.dumps(summary)) == summary
+
+
+def test_duplicate_tags_on_a_prompt_count_once(draft_text_study):
+    rows = [
+        {"prompt_id": "p1", "prompt": "Q?", "system": "alpha", "output": "A", "tags": ["math", "math", "easy"]},
+        {"prompt_id": "p1", "prompt": "Q?", "system": "bravo", "output": "B", "tags": ["math", "math", "easy"]},
+    ]
+    import_outputs(study=draft_text_study, data=jsonl(rows), background=False)
+    assert Prompt.objects.get(study=draft_text_study, external_id="p1").tags == ["math", "easy"]

@@ -78,3 +78,18 @@ def test_import_flags_leaky_outputs(draft_text_study):
     assert {o.prompt.external_id for o in flagged} == {"p1", "p2"}
     assert all(o.system.name == "acme-helper-7b" and o.leak_flags for o in flagged)
     assert Output.objects.filter(study=draft_text_study, leak_review="clean").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I am Chat&#71;PT, made by Open&#65;I.", {"ChatGPT", "OpenAI"}),  # HTML entities render as letters
+        ("Proudly **Chat**GPT", {"ChatGPT"}),  # Markdown emphasis splits the word in the source only
+        ("Open*AI* built me", {"OpenAI"}),
+        ("Cl\u200baude here", {"Claude"}),  # zero-width space
+        ("\uff23\uff4c\uff41\uff55\uff44\uff45 here", {"Claude"}),  # full-width letters
+    ],
+)
+def test_names_hidden_from_the_scan_but_visible_to_raters_are_found(text, expected):
+    found = {flag["match"] for flag in leak_scan(text=text, system_names=[])}
+    assert {m.lower() for m in expected} <= {m.lower() for m in found}

@@ -197,6 +197,16 @@ def test_gold_marks_become_gold_comparisons_with_answer_per_side(draft_text_stud
     study_transition(study=draft_text_study, action="launch")
     assert Comparison.objects.filter(study=draft_text_study, kind="gold").count() == 1
     assert Comparison.objects.filter(study=draft_text_study, kind="regular").count() == 12
+    # Once judged, the expected answer is frozen (raters were scored against it); the explanation is not.
+    Comparison.objects.filter(pk=gold.pk).update(judgment_count=1)
+    with pytest.raises(ApplicationError) as err:
+        gold_mark(study=draft_text_study, prompt_id="p1", system_a="alpha", system_b="bravo", answer={"overall": "a"})
+    assert err.value.code == "gold_answer_frozen"
+    gold_mark(
+        study=draft_text_study, prompt_id="p1", system_a="alpha", system_b="bravo", answer="tie", explanation="Both ok."
+    )
+    gold.refresh_from_db()
+    assert gold.gold_answers == {"overall": "tie"} and gold.gold_explanation == "Both ok."
 
 
 @pytest.mark.parametrize(

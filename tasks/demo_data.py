@@ -561,10 +561,10 @@ def write_demo_files(out_dir: Path) -> dict[str, Path]:
 
 BEHAVIOURS: tuple[str, ...] = ("honest", "random", "always_left", "speeder")
 
-#: Bradley-Terry slope: a quality gap of 0.25 gives an honest, noise-1 rater odds of e (≈73% for the better side).
-BT_SCALE = 4.0
-#: Tie probability for two outputs of equal quality; it falls off as the gap grows (≈22% over the demo's pairs).
-TIE_AT_EQUAL = 0.5
+#: Bradley-Terry slope: a quality gap of 0.125 gives an honest, noise-1 rater odds of e (≈73% for the better side).
+BT_SCALE = 8.0
+#: Tie probability for two outputs of equal quality; it falls off as the gap grows (≈19% over the demo's pairs).
+TIE_AT_EQUAL = 0.8
 #: Below this quality an output is "weak"; two weak outputs are often judged both bad.
 WEAK_QUALITY = 0.45
 
@@ -581,7 +581,7 @@ class RaterProfile:
 DEMO_RATER_PROFILES: tuple[RaterProfile, ...] = (
     *(
         RaterProfile(f"honest-{i + 1:02d}", "honest", noise)
-        for i, noise in enumerate((0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.0, 1.2, 1.4, 1.6, 1.8, 2.2))
+        for i, noise in enumerate((0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.0, 1.1, 1.2, 1.3, 1.5, 1.8))
     ),
     RaterProfile("random-clicker", "random"),
     RaterProfile("always-left", "always_left"),
@@ -612,7 +612,7 @@ def simulate_choice(
     """One simulated choice in canonical sides: 'a', 'b', 'tie' or 'both_bad'.
 
     - honest: both_bad with probability 0.3 when both outputs are weak (quality < WEAK_QUALITY), else 0.02;
-      then a tie with probability TIE_AT_EQUAL · exp(-|d|/2) (≈22% over the demo's system pairs); otherwise Bradley-Terry,
+      then a tie with probability TIE_AT_EQUAL · exp(-|d|/2) (≈19% over the demo's system pairs); otherwise Bradley-Terry,
       P(a) = 1 / (1 + exp(-d)) with d = BT_SCALE · (quality_a − quality_b) / noise.
     - random: a or b with probability 0.45 each, tie 0.1, ignoring quality.
     - always_left: whichever canonical side was shown on the left (`left_side`).

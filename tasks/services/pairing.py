@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from evalsite.errors import ApplicationError
-from tasks.models import Comparison, Output, Study
+from tasks.models import Assignment, Comparison, Output, Study
 from tasks.pairing_math import balanced_orientation, sample_pairs
 from tasks.services.bulk import rows_insert
 
@@ -115,13 +115,14 @@ def pairing_generate(*, study: Study, seed: int | None = None) -> dict[str, int]
 
 
 def comparisons_deactivate_for_outputs(*, study: Study, output_ids: list[int]) -> int:
-    """Excluded outputs never reach raters: every comparison using them goes inactive."""
+    """Excluded outputs never reach raters: every comparison using them goes inactive, and leases
+    raters hold on them right now end (they cannot be submitted; the raters get other work)."""
 
-    return (
-        Comparison.objects.filter(study=study, active=True)
-        .filter(Q(output_a_id__in=output_ids) | Q(output_b_id__in=output_ids))
-        .update(active=False)
-    )
+    uses = Q(output_a_id__in=output_ids) | Q(output_b_id__in=output_ids)
+    Assignment.objects.filter(study=study, status=Assignment.Status.LEASED).filter(
+        comparison__in=Comparison.objects.filter(uses)
+    ).update(status=Assignment.Status.EXPIRED, finished_at=timezone.now())
+    return Comparison.objects.filter(study=study, active=True).filter(uses).update(active=False)
 
 
 def comparisons_reactivate_for_outputs(*, study: Study, output_ids: list[int]) -> int:

@@ -15,6 +15,7 @@ from tasks.services.gold import gold_mark
 from tasks.services.review import outputs_review
 from tasks.services.studies import study_transition, study_update
 from tasks.tests.design.conftest import load_text_outputs
+from tasks.tests.factories import AssignmentFactory
 
 
 def _side_counts(comparisons) -> tuple[Counter, Counter]:
@@ -153,8 +154,16 @@ def test_exclusion_after_launch_deactivates_and_keep_reactivates(draft_text_stud
     _load(draft_text_study, n_prompts=2)
     study_transition(study=draft_text_study, action="launch")
     output = Output.objects.filter(study=draft_text_study).first()
+    # a rater holds a lease on one of its comparisons, another on an unrelated one
+    uses = Comparison.objects.filter(output_a=output).first() or Comparison.objects.filter(output_b=output).first()
+    other = Comparison.objects.exclude(output_a=output).exclude(output_b=output).first()
+    held = AssignmentFactory(study=draft_text_study, comparison=uses)
+    unrelated = AssignmentFactory(study=draft_text_study, comparison=other)
     result = outputs_review(study=draft_text_study, public_ids=[output.public_id], decision="exclude")
     assert result["comparisons_changed"] == 3
+    held.refresh_from_db()
+    unrelated.refresh_from_db()
+    assert (held.status, unrelated.status) == ("expired", "leased")  # the excluded output's lease ends at once
     inactive = Comparison.objects.filter(study=draft_text_study, active=False)
     assert inactive.count() == 3
     assert all(output.pk in (c.output_a_id, c.output_b_id) for c in inactive)

@@ -80,19 +80,8 @@ class ExportStreamApi(APIView):
             OpenApiParameter("format", str, enum=list(export_services.FORMATS), required=True),
             OpenApiParameter("file_type", str, enum=["jsonl", "json", "csv"]),
             *[
-                OpenApiParameter(name, str)
-                for name in ("criterion", "tags", "since", "until", "min_votes", "min_agreement")
-            ],
-            *[
-                OpenApiParameter(name, bool)
-                for name in (
-                    "exclude_gold",
-                    "exclude_repeat",
-                    "exclude_flagged",
-                    "exclude_excluded",
-                    "exclude_excluded_outputs",
-                    "drop_ties",
-                )
+                OpenApiParameter(name, bool if name in export_services.BOOLEAN_FILTERS else str)
+                for name in export_services.FILTER_NAMES
             ],
         ],
         responses={200: OpenApiTypes.BINARY},

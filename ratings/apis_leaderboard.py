@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from evalsite.errors import ApplicationError
 from ratings.jobs import leaderboard_recompute_job
-from ratings.leaderboard_selectors import leaderboard_snapshot, leaderboards_for_study, study_criteria_keys
+from ratings.leaderboard_selectors import leaderboard_snapshot, leaderboards_for_study
 from ratings.models import Leaderboard
 from ratings.services.exports import csv_safe
 from ratings.services.leaderboard import METHOD_BT, METHOD_ELO
@@ -59,7 +59,7 @@ class SnapshotQuerySerializer(serializers.Serializer):
 
 def _snapshot_or_404(*, study: Any, criterion: str | None, tag: str, method: str) -> Leaderboard:
     if not criterion:
-        criterion = study_criteria_keys(study=study)[0]
+        criterion = study.criterion_keys[0]
     snap = leaderboard_snapshot(study=study, criterion=criterion, tag=tag, method=method)
     if snap is None:
         raise ApplicationError(

@@ -68,7 +68,7 @@ class AgreementApi(APIView):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         p = params.validated_data
-        keys = selectors.study_criteria_keys(study=study)
+        keys = study.criterion_keys
         if p["criterion"] and p["criterion"] not in keys:
             raise serializers.ValidationError({"criterion": [f"unknown criterion; this study has {', '.join(keys)}"]})
         results = [

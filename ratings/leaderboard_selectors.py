@@ -151,12 +151,6 @@ def _choices_for_study(*, study: Study, options: LeaderboardOptions) -> QuerySet
     return qs
 
 
-def study_criteria_keys(*, study: Study) -> list[str]:
-    """The keys of the study's criteria, in order ("overall" when none are configured)."""
-    keys: list[str] = [str(c["key"]) for c in (study.criteria or []) if isinstance(c, dict) and c.get("key")]
-    return keys or ["overall"]
-
-
 def study_has_tags(*, study: Study) -> bool:
     return study.prompts.exclude(tags=[]).exists()
 

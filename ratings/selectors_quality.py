@@ -27,19 +27,10 @@ from django.utils.translation import gettext as _
 from ratings import agreement as ag
 from ratings.models import Judgment, JudgmentChoice, QualityEvent, RaterQuality
 from tasks.models import Comparison, Prompt, Rater, Study
+from tasks.selectors import prompt_ids_with_tags
 
 UNIT_KINDS = (Comparison.Kind.REGULAR, Comparison.Kind.GOLD)
 AGREEMENT_CACHE_SECONDS = 600
-
-
-def study_criteria_keys(*, study: Study) -> list[str]:
-    """The study's criterion keys in their configured order."""
-    return [str(c.get("key")) for c in (study.criteria or []) if c.get("key")] or ["overall"]
-
-
-def prompt_ids_with_tag(*, study: Study, tag: str) -> list[int]:
-    """Prompt ids carrying `tag` (filtered in Python: JSON containment is not portable to SQLite)."""
-    return [pid for pid, tags in Prompt.objects.filter(study=study).values_list("id", "tags") if tag in (tags or [])]
 
 
 def study_tags(*, study: Study) -> list[str]:
@@ -55,7 +46,7 @@ def _choices_queryset(*, study: Study, criterion: str, tag: str, include_exclude
     if not include_excluded:
         qs = qs.filter(judgment__rater__excluded=False)
     if tag:
-        qs = qs.filter(judgment__comparison__prompt_id__in=prompt_ids_with_tag(study=study, tag=tag))
+        qs = qs.filter(judgment__comparison__prompt_id__in=prompt_ids_with_tags(study=study, tags=[tag]))
     return qs
 
 
@@ -179,7 +170,7 @@ def study_agreement(
     Cached (Django cache, AGREEMENT_CACHE_SECONDS) under a stamp of the
     study's judgments and excluded raters, so a read after any change is fresh.
     """
-    criterion = criterion or study_criteria_keys(study=study)[0]
+    criterion = criterion or study.criterion_keys[0]
     params = (criterion, tag, include_excluded, fold_both_bad, n_boot, seed, min_overlap)
     raw = f"{study.pk}:{study.created_at.timestamp()}:{_results_stamp(study=study)}:{params!r}"
     key = "quality-agreement-" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
@@ -255,7 +246,7 @@ def study_agreement_by_criterion(*, study: Study, include_excluded: bool = False
     """One agreement summary per criterion (all prompts)."""
     return [
         study_agreement(study=study, criterion=key, include_excluded=include_excluded, n_boot=n_boot)
-        for key in study_criteria_keys(study=study)
+        for key in study.criterion_keys
     ]
 
 

@@ -53,7 +53,7 @@ def comparisons_add_gold_and_repeats(*, study: Study, n_gold: int, n_repeat: int
         Comparison.objects.filter(study=study, kind=Comparison.Kind.REGULAR).select_related("output_a", "output_b")
     )
     rng = random.Random(seed)
-    criteria = [c["key"] for c in study.criteria]
+    criteria = study.criterion_keys
     new: list[Comparison] = []
     for comparison in rng.sample(regular, min(n_gold, len(regular))):
         better = "a" if strengths[comparison.output_a.system_id] > strengths[comparison.output_b.system_id] else "b"
@@ -108,7 +108,7 @@ def simulate_judgments(
         raise ValueError(f"unknown spammer kind in {spammers!r} (use {', '.join(SPAMMER_KINDS)})")
     rng = random.Random(seed)
     strengths = latent_strengths(study=study, seed=seed)
-    criteria = [c["key"] for c in study.criteria]
+    criteria = study.criterion_keys
     comparisons = list(
         Comparison.objects.filter(study=study, active=True).select_related("output_a", "output_b").order_by("id")
     )

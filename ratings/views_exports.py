@@ -17,28 +17,8 @@ from ratings.services import exports as export_services
 from ratings.services import feedback as feedback_services
 from tasks.selectors import study_for_owner
 
-FILTER_FIELDS = (
-    "criterion",
-    "tags",
-    "since",
-    "until",
-    "exclude_gold",
-    "exclude_repeat",
-    "exclude_flagged",
-    "exclude_excluded",
-    "exclude_excluded_outputs",
-    "min_votes",
-    "min_agreement",
-    "drop_ties",
-)
-CHECKBOXES = {
-    "exclude_gold",
-    "exclude_repeat",
-    "exclude_flagged",
-    "exclude_excluded",
-    "exclude_excluded_outputs",
-    "drop_ties",
-}
+FILTER_FIELDS = export_services.FILTER_NAMES
+CHECKBOXES = set(export_services.BOOLEAN_FILTERS)
 
 
 @owner_required
@@ -74,7 +54,7 @@ def owner_exports(request: HttpRequest, slug: str) -> HttpResponse:
             "exports": exports,
             "running": running,
             "format_choices": choices,
-            "criteria": export_services.study_criteria(study),
+            "criteria": study.criterion_keys,
             "error": error,
             "form": request.POST
             if request.method == "POST"

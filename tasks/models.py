@@ -128,6 +128,12 @@ class Study(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def criterion_keys(self) -> list[str]:
+        """The criteria's keys in their configured order ("overall" when none are configured)."""
+        keys = [str(c["key"]) for c in (self.criteria or []) if isinstance(c, dict) and c.get("key")]
+        return keys or ["overall"]
+
 
 class System(models.Model):
     """A model or model configuration under evaluation. Its name is never shown to raters."""

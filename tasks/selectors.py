@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from evalsite.permissions import is_owner
-from tasks.models import Study
+from tasks.models import Prompt, Study
 
 
 def studies_visible_to(*, user: Any) -> QuerySet[Study]:
@@ -50,3 +51,11 @@ def study_for_rater_link(*, slug: str) -> Study:
     if study is None:
         raise Http404("No such study")
     return study
+
+
+def prompt_ids_with_tags(*, study: Study, tags: Iterable[str]) -> list[int]:
+    """Ids of the study's prompts carrying any of `tags` (matched in Python: JSON containment is not portable
+    between SQLite and PostgreSQL; prompts are few next to judgments)."""
+    wanted = set(tags)
+    rows = Prompt.objects.filter(study=study).values_list("id", "tags").iterator(chunk_size=5000)
+    return [prompt_id for prompt_id, prompt_tags in rows if wanted.intersection(prompt_tags or [])]

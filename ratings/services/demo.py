@@ -149,7 +149,7 @@ def _simulate_rater(*, study: Study, profile: RaterProfile, quota: int, rng: ran
         bound_rater=None,
     )
     rater_consent(rater=rater)
-    keys = [c["key"] for c in study.criteria]
+    keys = study.criterion_keys
     stored = 0
     while stored < quota:
         assignment = assignment_next(rater=rater, now=clock[0], rng=rng)

@@ -21,7 +21,7 @@ import json
 import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from evalsite.errors import ApplicationError
 from ratings import jobs
 from ratings.models import Export, Judgment, JudgmentChoice, Leaderboard
-from tasks.models import Comparison, Output, Prompt, Rater, Study
+from tasks.models import Comparison, Output, Rater, Study
+from tasks.selectors import prompt_ids_with_tags
 
 FORMATS = ("judgments", "preferences", "battles", "leaderboard")
 FILE_TYPES = {"judgments": ("jsonl", "csv"), "preferences": ("jsonl", "csv"), "battles": ("json", "csv")}
@@ -79,6 +80,11 @@ class ExportFilters:
         data["until"] = self.until.isoformat() if self.until else None
         data.pop("primary_criterion")
         return data
+
+
+# The filters' names, from the one definition above: the API, the owner page and the command all use these.
+FILTER_NAMES: tuple[str, ...] = tuple(f.name for f in fields(ExportFilters) if f.compare)
+BOOLEAN_FILTERS: tuple[str, ...] = tuple(f.name for f in fields(ExportFilters) if f.compare and f.type == "bool")
 
 
 def _bool(value: Any, name: str) -> bool:
@@ -139,11 +145,6 @@ def _number(
     return value
 
 
-def study_criteria(study: Study) -> list[str]:
-    keys = [str(c.get("key")) for c in (study.criteria or []) if isinstance(c, dict) and c.get("key")]
-    return keys or ["overall"]
-
-
 def export_filters_parse(*, study: Study, data: dict[str, Any]) -> ExportFilters:
     """Validate raw filter values (query string, form, JSON or CLI) into ExportFilters; clear errors name the field."""
     known = set(ExportFilters.__dataclass_fields__) - {"primary_criterion"}
@@ -154,7 +155,7 @@ def export_filters_parse(*, study: Study, data: dict[str, Any]) -> ExportFilters
             code="invalid_filter",
             extra={"field": unknown[0]},
         )
-    criteria = study_criteria(study)
+    criteria = study.criterion_keys
     criterion = str(data.get("criterion") or "").strip()
     if criterion and criterion not in criteria:
         raise ApplicationError(
@@ -200,13 +201,6 @@ def export_filters_parse(*, study: Study, data: dict[str, Any]) -> ExportFilters
     )
 
 
-def _prompt_ids_with_tags(study: Study, tags: tuple[str, ...]) -> list[int]:
-    """Prompts carrying any of `tags` (resolved in Python: JSON containment differs between SQLite and PostgreSQL)."""
-    wanted = set(tags)
-    rows = Prompt.objects.filter(study=study).values_list("id", "tags").iterator(chunk_size=CHUNK)
-    return [pid for pid, ptags in rows if wanted.intersection(ptags or [])]
-
-
 def _choices_base(*, study: Study, filters: ExportFilters, criterion_only: str = "") -> QuerySet[JudgmentChoice]:
     """JudgmentChoice rows passing every row-level filter (not the per-comparison vote filters)."""
     qs = JudgmentChoice.objects.filter(study=study)
@@ -214,7 +208,7 @@ def _choices_base(*, study: Study, filters: ExportFilters, criterion_only: str =
     if criterion:
         qs = qs.filter(criterion=criterion)
     if filters.tags:
-        qs = qs.filter(judgment__comparison__prompt_id__in=_prompt_ids_with_tags(study, filters.tags))
+        qs = qs.filter(judgment__comparison__prompt_id__in=prompt_ids_with_tags(study=study, tags=filters.tags))
     if filters.since:
         qs = qs.filter(judgment__created_at__gte=filters.since)
     if filters.until:
@@ -603,7 +597,7 @@ def _json_array(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
 
 
 def _judgments_csv(study: Study, rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
-    criteria = study_criteria(study)
+    criteria = study.criterion_keys
     base = [
         "judgment_id",
         "comparison_id",

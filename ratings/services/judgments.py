@@ -49,7 +49,7 @@ def to_screen(*, canonical_choice: str, left_side: str) -> str:
 def _validate(
     *, study: Study, choices: dict[str, Any], likert: dict[str, Any] | None, rationale: str, left_side: str
 ) -> tuple[dict[str, str], dict[str, tuple[int | None, int | None]], str]:
-    keys = [str(c.get("key")) for c in study.criteria]
+    keys = study.criterion_keys
     if not isinstance(choices, dict):
         raise ApplicationError(
             "choices must be an object {criterion: choice}.", code="invalid_choices", extra={"field": "choices"}

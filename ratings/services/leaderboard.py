@@ -31,7 +31,6 @@ from ratings.leaderboard_selectors import (
     leaderboard_counts,
     leaderboard_elo_battles,
     leaderboard_tag_counts,
-    study_criteria_keys,
     study_has_tags,
 )
 from ratings.models import Leaderboard
@@ -178,7 +177,7 @@ def leaderboard_compute(*, study: Study, options: LeaderboardOptions) -> list[Le
     if study_has_tags(study=study):
         for criterion, tag, sa, sb, choice, n in leaderboard_tag_counts(study=study, options=options):
             groups[(criterion, str(tag))].append((sa, sb, choice, n))
-    criteria = study_criteria_keys(study=study)
+    criteria = study.criterion_keys
     for criterion in criteria:
         groups.setdefault((criterion, ""), [])
     now = timezone.now()

@@ -20,7 +20,6 @@ from evalsite.errors import ApplicationError
 from ratings import agreement as ag
 from ratings import quality as q
 from ratings.models import Judgment, JudgmentChoice, QualityEvent, RaterQuality
-from ratings.selectors_quality import study_criteria_keys
 from tasks.models import Assignment, Comparison, OutputReport, Rater, Study, default_quality_rules
 
 OWNER_ACTIONS = ("flag", "unflag", "block", "unblock", "exclude", "include")
@@ -51,7 +50,7 @@ def rater_metrics_compute(*, study: Study) -> dict[int, dict[str, Any]]:
     """
     rules = study_quality_rules(study=study)
     fast_threshold = float(max(study.min_seconds, rules.get("fast_seconds") or 0))
-    criteria = study_criteria_keys(study=study)
+    criteria = study.criterion_keys
     primary = criteria[0]
     crit_index = {c: i for i, c in enumerate(criteria)}
 

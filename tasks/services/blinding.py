@@ -55,8 +55,8 @@ def image_blind(data: bytes) -> BlindImage:
         raise ImageRejected(
             "image_too_large", f"Image file is {len(data)} bytes; the limit is {settings.EVALSITE_IMAGE_MAX_BYTES}."
         )
-    # Pillow's own guard (raises past 2x, warns past 1x) as a second line behind our header check.
-    Image.MAX_IMAGE_PIXELS = max_pixels
+    # Pillow's own guard (raises past 2x, warns past 1x; set once from settings in TasksConfig.ready) is a
+    # second line behind the header check below.
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

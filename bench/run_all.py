@@ -39,6 +39,8 @@ def main() -> int:
     failures += run(["bench/bench_quality_db.py"], env={"DATABASE_URL": "", "EVALSITE_VAR_DIR": scratch}) != 0
     if postgres:
         failures += run(["bench/bench_launch.py"], env={"DATABASE_URL": postgres}) != 0
+        ratings_db = postgres.rsplit("/", 1)[0] + "/evalsite_ratings_bench"  # loaded by bench_ratings.py above
+        failures += run(["bench/bench_lease_side.py"], env={"DATABASE_URL": ratings_db}) != 0
         failures += run(["bench/bench_export.py", "--db", postgres.rsplit("/", 1)[0] + "/evalsite_exports_bench"]) != 0
     return 1 if failures else 0
 

@@ -38,6 +38,7 @@ import random
 import time
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -58,6 +59,8 @@ _rng: random.Random = random.SystemRandom()
 
 # Probability of drawing the side that reduces the left/right imbalance (see choose_left_side).
 BALANCE_BIAS = 0.8
+# How long a cached left-minus-right count lives before it is recounted from the database.
+SIDE_BALANCE_CACHE_SECONDS = 3600
 
 
 def _live_leases(now: dt.datetime) -> Subquery:
@@ -144,19 +147,13 @@ def _fresh_load(*, comparison_id: int, now: dt.datetime) -> int:
     return row[0] + row[1]
 
 
-def choose_left_side(*, comparison: Comparison, rng: random.Random) -> str:
-    """The canonical side to show left: random per assignment, leaning toward balance.
+def _imbalance_key(study: Study, system_id: int) -> str:
+    # The slug is random and never reused, so a key never outlives its study's data.
+    return f"evalsite:left-minus-right:{study.slug}:{system_id}"
 
-    Imbalance d(S) = times S was shown left - times shown right, over the study's
-    leased and submitted assignments. Showing `a` left moves d(system_a) up and
-    d(system_b) down. The side that moves the larger imbalance toward 0 is drawn
-    with probability BALANCE_BIAS, the other side otherwise (a fair coin when
-    balanced). A forced choice would let a rater predict where a system shows up
-    next from where it was before; a biased coin keeps every side a real draw while
-    the imbalance stays a few assignments at most (a random walk with drift to 0).
-    """
-    sa = comparison.output_a.system_id
-    sb = comparison.output_b.system_id
+
+def _imbalance_from_db(*, study: Study, system_ids: list[int]) -> dict[int, int]:
+    """Left-minus-right counts of these systems over the study's leased and submitted assignments (one query)."""
 
     def left_minus_right(system_id: int) -> Sum:
         left = Q(left_side="a", comparison__output_a__system_id=system_id) | Q(
@@ -167,13 +164,56 @@ def choose_left_side(*, comparison: Comparison, rng: random.Random) -> str:
         )
         return Sum(Case(When(left, then=Value(1)), When(right, then=Value(-1)), default=Value(0)))
 
-    d = Assignment.objects.filter(
-        study_id=comparison.study_id, status__in=[Assignment.Status.LEASED, Assignment.Status.SUBMITTED]
-    ).aggregate(da=left_minus_right(sa), db=left_minus_right(sb))
-    da, db = d["da"] or 0, d["db"] or 0
-    if da == db:
+    totals = Assignment.objects.filter(
+        study=study, status__in=[Assignment.Status.LEASED, Assignment.Status.SUBMITTED]
+    ).aggregate(**{f"s{sid}": left_minus_right(sid) for sid in system_ids})
+    return {sid: int(totals[f"s{sid}"] or 0) for sid in system_ids}
+
+
+def system_side_imbalance(*, study: Study, system_ids: list[int]) -> dict[int, int]:
+    """Each system's running left-minus-right count.
+
+    Kept in the cache (shared between processes with CACHE_URL) and moved by every new lease, so a lease
+    never scans the study's assignments; a missing or expired entry (after SIDE_BALANCE_CACHE_SECONDS,
+    which also forgets expired leases) is recounted from the database once.
+    """
+    keys = {sid: _imbalance_key(study, sid) for sid in system_ids}
+    cached = cache.get_many(list(keys.values()))
+    result = {sid: cached[key] for sid, key in keys.items() if key in cached}
+    missing = [sid for sid in system_ids if sid not in result]
+    if missing:
+        fresh = _imbalance_from_db(study=study, system_ids=missing)
+        for sid, value in fresh.items():
+            cache.add(keys[sid], value, timeout=SIDE_BALANCE_CACHE_SECONDS)
+        result.update(fresh)
+    return result
+
+
+def _record_side(*, study: Study, left_system: int, right_system: int) -> None:
+    for system_id, delta in ((left_system, 1), (right_system, -1)):
+        try:
+            cache.incr(_imbalance_key(study, system_id), delta)
+        except ValueError:
+            pass  # not cached (evicted or expired): the next read recounts from the database
+
+
+def choose_left_side(*, study: Study, comparison: Comparison, rng: random.Random) -> str:
+    """The canonical side to show left: random per assignment, leaning toward balance.
+
+    Imbalance d(S) = times S was shown left - times shown right (`system_side_imbalance`).
+    Showing `a` left moves d(system_a) up and d(system_b) down. The side that moves
+    the larger imbalance toward 0 is drawn with probability BALANCE_BIAS, the other
+    side otherwise (a fair coin when balanced). A forced choice would let a rater
+    predict where a system shows up next from where it was before; a biased coin
+    keeps every side a real draw while the imbalance stays a few assignments at most
+    (a random walk with drift to 0).
+    """
+    sa = comparison.output_a.system_id
+    sb = comparison.output_b.system_id
+    d = system_side_imbalance(study=study, system_ids=[sa, sb])
+    if d[sa] == d[sb]:
         return rng.choice(["a", "b"])
-    balancing, other = ("a", "b") if da < db else ("b", "a")
+    balancing, other = ("a", "b") if d[sa] < d[sb] else ("b", "a")
     return balancing if rng.random() < BALANCE_BIAS else other
 
 
@@ -237,10 +277,10 @@ def _lease_one(
     for comparison in candidates:
         if kind == Comparison.Kind.REGULAR and _fresh_load(comparison_id=comparison.pk, now=now) >= study.redundancy:
             continue
-        left_side = choose_left_side(comparison=comparison, rng=rng)
+        left_side = choose_left_side(study=study, comparison=comparison, rng=rng)
         try:
             with transaction.atomic():
-                return Assignment.objects.create(
+                lease = Assignment.objects.create(
                     study=study,
                     comparison=comparison,
                     rater=rater,
@@ -250,6 +290,10 @@ def _lease_one(
                 )
         except IntegrityError:
             continue  # the rater already had it (constraint as the last line)
+        systems = (comparison.output_a.system_id, comparison.output_b.system_id)
+        left_system, right_system = systems if left_side == "a" else systems[::-1]
+        _record_side(study=study, left_system=left_system, right_system=right_system)
+        return lease
     return None
 
 

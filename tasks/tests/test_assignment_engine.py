@@ -11,12 +11,14 @@ from django.utils import timezone
 from tasks.models import Assignment, Comparison, Output, Rater, Study
 from tasks.services.assignment import (
     REPEAT_MIN_GAP,
+    _imbalance_from_db,
     assignment_next,
     assignment_skip,
     assignments_expire,
     choose_left_side,
     output_report,
     pick_kind,
+    system_side_imbalance,
 )
 from tasks.tests.factories import ComparisonFactory, RaterFactory, StudyFactory, make_study_with_outputs
 
@@ -226,6 +228,14 @@ def test_left_side_balances_each_system():
     for system in study.systems.all():
         assert abs(left[system.pk] - right[system.pk]) <= 4, (left, right)
     assert sides["a"] > 0 and sides["b"] > 0  # not a fixed position
+    # the running counts each lease moves (no study-wide scan per lease) agree with a recount
+    system_ids = list(study.systems.values_list("pk", flat=True))
+    assert system_side_imbalance(study=study, system_ids=system_ids) == _imbalance_from_db(
+        study=study, system_ids=system_ids
+    )
+    assert system_side_imbalance(study=study, system_ids=system_ids) == {
+        sid: left[sid] - right[sid] for sid in system_ids
+    }
 
 
 def test_choose_left_side_corrects_imbalance():
@@ -243,7 +253,7 @@ def test_choose_left_side_corrects_imbalance():
             leased_at=now,
             expires_at=now + dt.timedelta(minutes=5),
         )
-    draws = Counter(choose_left_side(comparison=comps[2], rng=random.Random(seed)) for seed in range(400))
+    draws = Counter(choose_left_side(study=study, comparison=comps[2], rng=random.Random(seed)) for seed in range(400))
     # leans toward balance (b), but stays a draw: a rater cannot predict the side from earlier pairs
     assert 0.7 < draws["b"] / 400 < 0.9 and draws["a"] > 0
 

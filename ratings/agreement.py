@@ -110,15 +110,6 @@ def value_counts_from_triples(
     return ValueCounts(counts=flat.reshape(unit_ids.size, n_categories).astype(np.int64), unit_ids=unit_ids)
 
 
-def value_counts_from_matrix(matrix: npt.ArrayLike, value_domain: npt.ArrayLike) -> ValueCounts:
-    """Value counts from a dense coders × units matrix with NaN for missing (for published tables)."""
-    data = np.asarray(matrix, dtype=float)
-    domain = list(np.asarray(value_domain, dtype=float))
-    coders, units = np.nonzero(~np.isnan(data))
-    values = np.array([domain.index(x) for x in data[coders, units]], dtype=np.int64)
-    return value_counts_from_triples(units, coders, values, n_categories=len(domain))
-
-
 def _distance_matrix(level: str, domain: np.ndarray, marginals: np.ndarray) -> np.ndarray:
     """Krippendorff's metric differences δ²(c, k); `marginals` (…, V) are needed by the ordinal metric."""
     d = domain.astype(float)

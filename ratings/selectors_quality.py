@@ -26,19 +26,11 @@ from django.utils.translation import gettext as _
 
 from ratings import agreement as ag
 from ratings.models import Judgment, JudgmentChoice, QualityEvent, RaterQuality
-from tasks.models import Comparison, Prompt, Rater, Study
+from tasks.models import Comparison, Rater, Study
 from tasks.selectors import prompt_ids_with_tags
 
 UNIT_KINDS = (Comparison.Kind.REGULAR, Comparison.Kind.GOLD)
 AGREEMENT_CACHE_SECONDS = 600
-
-
-def study_tags(*, study: Study) -> list[str]:
-    """Every tag used by the study's prompts, sorted."""
-    tags: set[str] = set()
-    for prompt_tags in Prompt.objects.filter(study=study).values_list("tags", flat=True):
-        tags.update(str(t) for t in prompt_tags or [])
-    return sorted(tags)
 
 
 def _choices_queryset(*, study: Study, criterion: str, tag: str, include_excluded: bool) -> QuerySet[JudgmentChoice]:

@@ -85,6 +85,15 @@ def _jobs_run_eagerly() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache: ids are reused after rollbacks, so cached results (leaderboard
+    debounce, agreement) of one test must never be seen by the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(tmp_path_factory: pytest.TempPathFactory, settings: object) -> None:
     """Every test writes uploaded and blinded files under its own temporary MEDIA_ROOT."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")  # type: ignore[attr-defined]

@@ -53,7 +53,7 @@ test: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy ratings/bradley_terry.py ratings/agreement.py ratings/quality.py ratings/elo.py ratings/win_rates.py ratings/services tasks/services
+	$(VENV)/bin/mypy ratings/stats tasks/lib ratings/services tasks/services
 
 format: install-dev
 	$(VENV)/bin/ruff format .

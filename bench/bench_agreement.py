@@ -15,8 +15,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ratings import agreement as ag
-from ratings import quality as q
+from ratings.stats import agreement as ag
+from ratings.stats import rater_quality as q
 
 
 def main(n_ratings: int = 1_000_000) -> None:

@@ -40,8 +40,8 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from ratings import bradley_terry as bt  # noqa: E402
-from ratings.elo import online_elo  # noqa: E402
+from ratings.stats import bradley_terry as bt  # noqa: E402
+from ratings.stats.elo import online_elo  # noqa: E402
 
 
 def synth(*, n: int, k: int, tie_rate: float, seed: int) -> dict[str, np.ndarray]:

@@ -1,6 +1,6 @@
 """Reads for the online-feedback page: per-system satisfaction, scores, A/B win rates and BT, next to the blind board.
 
-All aggregation happens in the database (GROUP BY); the math is in `ratings.online_stats`.
+All aggregation happens in the database (GROUP BY); the math is in `ratings.stats.rank_correlation`.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from typing import Any
 import numpy as np
 from django.db.models import Avg, Count, Q, Sum
 
-from ratings import bradley_terry as bt
 from ratings.leaderboard_selectors import leaderboard_snapshot
 from ratings.models import ApiKey, Feedback
-from ratings.online_stats import kendall_tau_b
-from ratings.quality import wilson_interval
 from ratings.services.exports import leaderboard_system_rows
 from ratings.services.leaderboard import METHOD_BT
+from ratings.stats import bradley_terry as bt
+from ratings.stats.rank_correlation import kendall_tau_b
+from ratings.stats.rater_quality import wilson_interval
 from tasks.models import Study, System
 
 

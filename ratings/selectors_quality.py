@@ -2,7 +2,7 @@
 
 Reliability data (units = comparisons, coders = raters) come from one
 `values_list` over JudgmentChoice joined to Judgment/Comparison, then go to the
-pure functions in `ratings.agreement`. Conventions (see docs/quality.md):
+pure functions in `ratings.stats.agreement`. Conventions (see docs/quality.md):
 
 - Regular and gold comparisons are units. Repeat comparisons are left out of
   alpha: a repeat is the same rater judging the same pair again, so mapping it
@@ -24,8 +24,8 @@ from django.core.cache import cache
 from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext as _
 
-from ratings import agreement as ag
 from ratings.models import Judgment, JudgmentChoice, QualityEvent, RaterQuality
+from ratings.stats import agreement as ag
 from tasks.models import Comparison, Rater, Study
 from tasks.selectors import prompt_ids_with_tags
 

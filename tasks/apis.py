@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tasks import design_selectors, selectors
-from tasks.markdown import render_markdown
+from tasks.lib.markdown import render_markdown
 from tasks.models import Comparison, ImportJob, Output, Study
 from tasks.services.gold import gold_import, gold_mark, gold_unmark
 from tasks.services.imports import import_outputs

@@ -1,9 +1,9 @@
 """What raters are asked to do: Study, System, Prompt, Output, Comparison, Assignment, Rater.
 
-Fields, constraints and indexes only; logic lives in services.py / selectors.py.
+Fields, constraints and indexes only; logic lives in services/ and selectors/.
 The database enforces what must never happen (see the constraints below and
-the triggers in migrations/0002_same_study_triggers.py, which keep an Output,
-its Prompt, its System and every Comparison/Assignment using it in one Study).
+the triggers in evalsite/db_triggers.py, installed after every migrate, which keep
+an Output, its Prompt, its System and every Comparison/Assignment using it in one Study).
 """
 
 from __future__ import annotations
@@ -99,8 +99,6 @@ class Study(models.Model):
     gold_feedback = models.BooleanField(default=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     quality_rules = models.JSONField(default=default_quality_rules)
-    # Written by a ratings job (adaptive pairing): {"<comparison public id>": weight}. tasks never imports ratings.
-    pair_weights = models.JSONField(default=dict, blank=True)
     rater_salt = models.CharField(max_length=64, default=new_salt, editable=False)
     export_worker_ids = models.BooleanField(default=False, help_text="Owner opt-in: exports carry external worker ids.")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from evalsite.errors import ApplicationError
 from tasks import selectors
-from tasks.markdown import render_markdown
+from tasks.lib.markdown import render_markdown
 from tasks.models import Output, Prompt, Rater, Study
 from tasks.rater_selectors import assignment_for_page, rater_progress, session_key, session_rater
 from tasks.services.assignment import assignment_next, assignment_page_data

@@ -16,7 +16,7 @@ from evalsite.errors import ApplicationError
 from evalsite.permissions import owner_required
 from tasks import design_selectors, selectors
 from tasks.forms import GoldFileForm, GoldMarkForm, ImportForm, StudyForm
-from tasks.markdown import render_markdown
+from tasks.lib.markdown import render_markdown
 from tasks.models import ImportJob, Output, Study
 from tasks.services.gold import gold_import, gold_mark, gold_unmark
 from tasks.services.imports import import_outputs

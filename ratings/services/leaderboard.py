@@ -9,7 +9,7 @@ Entry points:
   trigger of the Celery job (``ratings.jobs.leaderboard_recompute_job``), for ``transaction.on_commit``.
 * ``leaderboard_result(...)`` — the pure computation from aggregated rows (used by the bench too).
 
-The math lives in ``ratings/bradley_terry.py``, ``ratings/elo.py`` and ``ratings/win_rates.py``.
+The math lives in ``ratings/stats/bradley_terry.py``, ``ratings/stats/elo.py`` and ``ratings/stats/win_rates.py``.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ratings import bradley_terry as bt
-from ratings.elo import online_elo
 from ratings.leaderboard_selectors import (
     LeaderboardOptions,
     leaderboard_counts,
@@ -34,7 +32,9 @@ from ratings.leaderboard_selectors import (
     study_has_tags,
 )
 from ratings.models import Leaderboard
-from ratings.win_rates import count_matrices, system_totals, win_rate_matrix
+from ratings.stats import bradley_terry as bt
+from ratings.stats.elo import online_elo
+from ratings.stats.win_rates import count_matrices, system_totals, win_rate_matrix
 from tasks.models import Study
 
 METHOD_BT = "bradley_terry"

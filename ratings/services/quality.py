@@ -17,9 +17,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from evalsite.errors import ApplicationError
-from ratings import agreement as ag
-from ratings import quality as q
 from ratings.models import Judgment, JudgmentChoice, QualityEvent, RaterQuality
+from ratings.stats import agreement as ag
+from ratings.stats import rater_quality as q
 from tasks.models import Assignment, Comparison, OutputReport, Rater, Study, default_quality_rules
 
 OWNER_ACTIONS = ("flag", "unflag", "block", "unblock", "exclude", "include")

@@ -1,29 +1,21 @@
-"""Locate the published reference tables (shared/reference beside the repository) for the math tests."""
+"""The published reference tables the math tests reproduce, kept in the repository (`ratings/tests/reference/`).
+
+Their sources are listed in `ratings/tests/reference/README.md`. A missing table fails the test (never skips):
+they are the published values.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 
 
-def reference_dir() -> Path:
-    """`shared/reference` beside the repo (CI: repo_root.parent/shared/reference); worktrees look further up.
-
-    EVALSITE_REFERENCE_DIR overrides. Missing tables fail the test (never skip): they are the published values.
-    """
-    override = os.environ.get("EVALSITE_REFERENCE_DIR")
-    candidates = [Path(override)] if override else []
-    candidates += [parent / "shared" / "reference" for parent in REPO_ROOT.parents]
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    pytest.fail(
-        f"reference tables not found: expected {REPO_ROOT.parent / 'shared' / 'reference'} "
-        "(or set EVALSITE_REFERENCE_DIR)",
-        pytrace=False,
-    )
-    raise AssertionError  # unreachable
+def reference_path(name: str) -> Path:
+    """Path of one reference table; fails the calling test when it is missing."""
+    path = REFERENCE_DIR / name
+    if not path.is_file():
+        pytest.fail(f"reference table missing: {path} (see ratings/tests/reference/README.md)", pytrace=False)
+    return path

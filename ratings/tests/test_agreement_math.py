@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ratings import agreement as ag
-from ratings import quality as q
+from ratings.stats import agreement as ag
+from ratings.stats import rater_quality as q
 
 
 def _random_triples(rng: np.random.Generator, *, n_units: int, n_coders: int, per_unit: int, k: int, truth_p: float):

@@ -1,7 +1,6 @@
 """Published agreement values, reproduced from the raw tables through the product's code paths.
 
-The tables live in `<repo_root>/../shared/reference/` (CI clones the repo with
-`shared/` beside it). Every table goes through the same builder the services
+The tables live in `ratings/tests/reference/` (sources in its README). Every table goes through the same builder the services
 use (`value_counts_from_triples` from (unit, coder, value) triples), then the
 same statistic functions.
 """
@@ -9,24 +8,14 @@ same statistic functions.
 from __future__ import annotations
 
 import csv
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from ratings import agreement as ag
+from ratings.stats import agreement as ag
+from ratings.tests.reference_data import reference_path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# EVALSITE_SHARED_DIR overrides the location for checkouts that do not sit beside shared/ (git worktrees).
-REFERENCE = Path(os.environ.get("EVALSITE_SHARED_DIR") or REPO_ROOT.parent / "shared") / "reference"
-
-
-def _ref(name: str) -> Path:
-    path = REFERENCE / name
-    if not path.is_file():
-        pytest.fail(f"reference table missing: {path} (expected shared/reference beside the repository)")
-    return path
+_ref = reference_path
 
 
 def _rows(name: str) -> list[list[str]]:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
-from ratings.bradley_terry import (
+from ratings.stats.bradley_terry import (
     BOOTSTRAP_FLOOR,
     arena_rank,
     average_win_rate,
@@ -22,7 +22,7 @@ from ratings.bradley_terry import (
     percentile_intervals,
     predicted_win_rate,
 )
-from ratings.tests.reference_data import reference_dir
+from ratings.tests.reference_data import reference_path
 
 
 def _table_from_named(rows: list[tuple[str, str, float, float]]):
@@ -36,7 +36,7 @@ def _table_from_named(rows: list[tuple[str, str, float, float]]):
 
 def test_citations_stigler_1994_published_abilities():
     rows = []
-    with (reference_dir() / "bt_citations_winner_loser.txt").open() as fh:
+    with reference_path("bt_citations_winner_loser.txt").open() as fh:
         reader = csv.reader(fh, delimiter=" ")
         next(reader)
         for _, winner, loser, freq in reader:
@@ -54,7 +54,7 @@ def test_citations_stigler_1994_published_abilities():
 
 def test_baseball_agresti_2002_published_abilities():
     rows = []
-    with (reference_dir() / "bt_baseball_agresti2002.csv").open() as fh:
+    with reference_path("bt_baseball_agresti2002.csv").open() as fh:
         for rec in csv.DictReader(fh):
             rows.append((rec["home.team"], rec["away.team"], 1.0, float(rec["home.wins"])))
             rows.append((rec["home.team"], rec["away.team"], 0.0, float(rec["away.wins"])))

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from ratings.bradley_terry import pair_table
-from ratings.elo import online_elo
-from ratings.win_rates import count_matrices, system_totals, win_rate_matrix
+from ratings.stats.bradley_terry import pair_table
+from ratings.stats.elo import online_elo
+from ratings.stats.win_rates import count_matrices, system_totals, win_rate_matrix
 
 
 def test_elo_single_battle_and_tie():

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from ratings.online_stats import kendall_tau_b
-from ratings.quality import wilson_interval
+from ratings.stats.rank_correlation import kendall_tau_b
+from ratings.stats.rater_quality import wilson_interval
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from evalsite.errors import ApplicationError
+from tasks.lib.pairing import balanced_orientation, sample_pairs
 from tasks.models import Assignment, Comparison, Output, Study
-from tasks.pairing_math import balanced_orientation, sample_pairs
 from tasks.services.bulk import rows_insert
 
 

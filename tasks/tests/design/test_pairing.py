@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalsite.errors import ApplicationError
+from tasks.lib.pairing import balanced_orientation, sample_pairs
 from tasks.models import Comparison, Output
-from tasks.pairing_math import balanced_orientation, sample_pairs
 from tasks.services.gold import gold_mark
 from tasks.services.review import outputs_review
 from tasks.services.studies import study_transition, study_update

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from evalsite.errors import ApplicationError
-from tasks.markdown import render_markdown
+from tasks.lib.markdown import render_markdown
 from tasks.models import Comparison, Study
 from tasks.services.studies import frozen_fields, study_create, study_transition, study_update
 from tasks.tests.design.conftest import load_text_outputs

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ratings.bradley_terry import PairTable
+from ratings.stats.bradley_terry import PairTable
 
 
 def count_matrices(table: PairTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,0 +1,1 @@
+"""Pure statistics on numpy arrays: no Django import (checked by import-linter)."""

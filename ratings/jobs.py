@@ -1,4 +1,8 @@
-"""Celery jobs of the ratings app. Jobs take ids, are idempotent, have time limits, and call a service."""
+"""Celery jobs of the ratings app. Jobs take ids, are idempotent, have time limits, and call a service.
+
+One import direction: this module imports the services it runs; services queue a job by its name
+(`evalsite.jobqueue.job_enqueue`) and never import this module. Imported by `RatingsConfig.ready`.
+"""
 
 from __future__ import annotations
 

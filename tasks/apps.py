@@ -11,6 +11,7 @@ class TasksConfig(AppConfig):
         from django.conf import settings
         from PIL import Image
 
+        import tasks.jobs  # noqa: F401 - registers the app's Celery jobs, which services queue by name
         from evalsite.db_triggers import install_after_migrate
 
         # Pillow's decompression-bomb guard is process-wide: set it once, never per request.

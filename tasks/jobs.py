@@ -1,4 +1,8 @@
-"""Celery jobs of the tasks app. Jobs take ids, are idempotent, and call a service."""
+"""Celery jobs of the tasks app. Jobs take ids, are idempotent, and call a service.
+
+One import direction: this module imports the services it runs; services queue a job by its name
+(`evalsite.jobqueue.job_enqueue`) and never import this module. Imported by `TasksConfig.ready`.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,9 @@ from tasks.services.imports import import_run
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=0, time_limit=3600, soft_time_limit=3500)
+@shared_task(
+    name="tasks.jobs.import_job_run", bind=True, acks_late=True, max_retries=0, time_limit=3600, soft_time_limit=3500
+)
 def import_job_run(self: object, job_id: int) -> str:
     """Run a background import. A job that already finished (or another worker took) is left alone."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(

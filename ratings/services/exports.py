@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from evalsite.errors import ApplicationError
-from ratings import jobs
+from evalsite.jobqueue import job_enqueue
 from ratings.models import Export, Judgment, JudgmentChoice, Leaderboard
 from tasks.models import Comparison, Output, Rater, Study
 from tasks.selectors import prompt_ids_with_tags
@@ -847,7 +847,7 @@ def export_create(
             file_type=file_type,
             filters=parsed.to_json(),
         )
-        transaction.on_commit(lambda: jobs.export_run.delay(export.id))
+        transaction.on_commit(lambda: job_enqueue("ratings.export_run", export.id))
     return export
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from evalsite.errors import ApplicationError
 from ratings.models import Judgment, JudgmentChoice
-from ratings.services.leaderboard_schedule import leaderboard_schedule_recompute
+from ratings.services.leaderboard import leaderboard_schedule_recompute
 from tasks.models import Assignment, Comparison, Rater, Study
 
 SCREEN_CHOICES = ("left", "right", "tie", "both_bad")

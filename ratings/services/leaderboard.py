@@ -5,7 +5,7 @@ Entry points:
 * ``leaderboard_recompute(study_id=...)`` — recompute every snapshot of a study (each criterion × (all
   prompts + each prompt tag), method ``bradley_terry``; plus method ``elo`` per criterion) and upsert them
   into ``ratings.Leaderboard`` in one transaction. Idempotent: same data and options give the same rows.
-* ``ratings.services.leaderboard_schedule.leaderboard_schedule_recompute(study_id=...)`` — the debounced
+* ``leaderboard_schedule_recompute(study_id=...)`` — the debounced
   trigger of the Celery job (``ratings.jobs.leaderboard_recompute_job``), for ``transaction.on_commit``.
 * ``leaderboard_result(...)`` — the pure computation from aggregated rows (used by the bench too).
 
@@ -21,9 +21,11 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from evalsite.jobqueue import job_enqueue
 from ratings.leaderboard_selectors import (
     LeaderboardOptions,
     leaderboard_counts,
@@ -267,3 +269,28 @@ def leaderboard_recompute(*, study_id: int, options: LeaderboardOptions | None =
         if stale:
             Leaderboard.objects.filter(pk__in=stale).delete()
     return list(Leaderboard.objects.filter(study=study))
+
+
+def debounce_seconds() -> int:
+    """The window, ``settings.LEADERBOARD_DEBOUNCE_SECONDS`` (default 30)."""
+    return settings.LEADERBOARD_DEBOUNCE_SECONDS
+
+
+def leaderboard_schedule_recompute(*, study_id: int) -> bool:
+    """Queue a recompute of the study's leaderboards, at most once per debounce window; True if queued.
+
+    The first call in a window sets a cache key (``cache.add`` is atomic) and queues the Celery job with
+    ``countdown`` = the window, so the job runs after the window and sees every judgment that arrived in
+    it; later calls in the window do nothing. Call it from ``transaction.on_commit`` after storing a
+    judgment::
+
+        transaction.on_commit(lambda: leaderboard_schedule_recompute(study_id=study.id))
+
+    The debounce is as shared as the cache backend: configure a shared cache (Redis) in production. In
+    eager mode (no broker) the job runs at once, in-process.
+    """
+    window = debounce_seconds()
+    if not cache.add(f"evalsite:leaderboard:debounce:{study_id}", timezone.now().isoformat(), timeout=window):
+        return False
+    job_enqueue("ratings.leaderboard_recompute", study_id, countdown=window)
+    return True

@@ -17,6 +17,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from evalsite.errors import ApplicationError
+from evalsite.jobqueue import job_enqueue
 from ratings.models import Judgment, JudgmentChoice, QualityEvent, RaterQuality
 from ratings.stats import agreement as ag
 from ratings.stats import rater_quality as q
@@ -306,9 +307,7 @@ def rater_quality_action(*, study: Study, rater_id: int, action: str, user: Any,
 
 
 def _after_exclusion_change(study_id: int) -> None:
-    from ratings.jobs import leaderboard_recompute_job, quality_recompute_study  # noqa: PLC0415 (jobs import this module)
-
-    quality_recompute_study.delay(study_id)
+    job_enqueue("ratings.quality_recompute_study", study_id)
     # Results changed (a rater excluded or included again): agreement is read live; the leaderboard
     # recomputes now, not debounced, so the owner sees the effect of their decision.
-    leaderboard_recompute_job.delay(study_id)
+    job_enqueue("ratings.leaderboard_recompute", study_id)

@@ -10,8 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from ratings.jobs import leaderboard_recompute_job
 from ratings.leaderboard_selectors import LeaderboardOptions, leaderboard_counts, leaderboard_tag_counts
 from ratings.models import Leaderboard
-from ratings.services.leaderboard import leaderboard_recompute
-from ratings.services.leaderboard_schedule import leaderboard_schedule_recompute
+from ratings.services.leaderboard import leaderboard_recompute, leaderboard_schedule_recompute
 from ratings.tests.leaderboard_helpers import add_votes, comparison, make_study
 from tasks.models import Output
 

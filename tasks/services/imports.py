@@ -29,6 +29,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from evalsite.errors import ApplicationError
+from evalsite.jobqueue import job_enqueue
 from tasks.models import ImportJob, Output, Prompt, Study, System
 from tasks.services.blinding import ImageRejected, LeakScanner, image_blind, image_store, images_delete
 from tasks.services.bulk import rows_insert
@@ -692,7 +693,6 @@ def import_outputs(
     or raise ApplicationError; large ones return `ImportResult(job=...)` whose status, progress
     and errors are on the ImportJob.
     """
-    from tasks.jobs import import_job_run  # noqa: PLC0415 (jobs import this module)
 
     if study.status != Study.Status.DRAFT:
         raise ApplicationError(
@@ -717,5 +717,5 @@ def import_outputs(
         zip_bytes = images_zip if isinstance(images_zip, (bytes, bytearray)) else images_zip.read()
         job.images.save(f"{secrets.token_hex(16)}.zip", ContentFile(bytes(zip_bytes)), save=False)
     job.save()
-    transaction.on_commit(lambda: import_job_run.delay(job.pk))
+    transaction.on_commit(lambda: job_enqueue("tasks.jobs.import_job_run", job.pk))
     return ImportResult(job=job)

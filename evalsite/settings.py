@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "tasks",
     "ratings",
+    "demo",  # the `make run` demo's commands; the product never imports it
 ]
 
 MIDDLEWARE = [

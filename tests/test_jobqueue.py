@@ -30,5 +30,5 @@ def test_every_job_a_service_queues_is_registered():
 
 
 def test_an_unknown_job_name_raises_instead_of_sending():
-    with pytest.raises(LookupError, match="no Celery job named 'ratings.no_such_job'"):
+    with pytest.raises(LookupError, match=r"no Celery job named 'ratings\.no_such_job'"):
         job_enqueue("ratings.no_such_job", 1)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from ratings.models import Judgment, QualityEvent
 from ratings.services import quality as services
-from ratings.simulate import comparisons_add_gold_and_repeats, simulate_judgments
+from ratings.tests.simulate import comparisons_add_gold_and_repeats, simulate_judgments
 from tasks.models import Comparison, Output, Rater, Study
 from tasks.tests.factories import OwnerFactory, UserFactory, make_study_with_outputs
 

@@ -10,7 +10,7 @@ import pytest
 from ratings import selectors_quality as selectors
 from ratings.models import Judgment, JudgmentChoice, QualityEvent, RaterQuality
 from ratings.services import quality as services
-from ratings.simulate import comparisons_add_gold_and_repeats, simulate_judgments
+from ratings.tests.simulate import comparisons_add_gold_and_repeats, simulate_judgments
 from tasks.models import Comparison, Output, Rater, Study
 from tasks.tests.factories import make_study_with_outputs
 
@@ -213,10 +213,18 @@ def test_simulate_raters_command() -> None:
 
     study = _study_with_comparisons(seed=6)
     out = StringIO()
-    call_command("simulate_raters", study.slug, "--honest", "4", "--spammers", "fast", stdout=out)
-    assert "from 5 raters; 1 flagged" in out.getvalue()
-    with pytest.raises(CommandError, match="unknown spammer kind"):
+    study.status = Study.Status.LIVE
+    study.save(update_fields=["status"])
+    call_command(
+        "simulate_raters", study.slug, "--honest", "4", "--spammers", "speeder", "--per-rater", "30", stdout=out
+    )
+    assert "150 judgments from 5 raters; 1 flagged" in out.getvalue()
+    assert Rater.objects.get(study=study, external_id__endswith="-speeder").status == "flagged"
+    with pytest.raises(CommandError, match="unknown spammer behaviour lazy"):
         call_command("simulate_raters", study.slug, "--spammers", "lazy")
     with pytest.raises(CommandError, match="no study"):
         call_command("simulate_raters", "nope")
-    assert Judgment.objects.filter(study=study).count() == 5 * 80
+    assert Judgment.objects.filter(study=study).count() == 150
+    paused = _study_with_comparisons(seed=7, status=Study.Status.PAUSED)
+    with pytest.raises(CommandError, match="simulated raters need a live study"):
+        call_command("simulate_raters", paused.slug)

@@ -1,5 +1,3 @@
-import secrets
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -23,8 +21,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  Owner login:  {username}  /  {password.strip()}")
         self.stdout.write(f"  Owner pages:  {base}/")
         for study in Study.objects.filter(owner__username="demo").order_by("created_at"):
-            # A fresh Prolific-style worker id each time, so every run gets a new rater.
-            pid = secrets.token_hex(12)
-            self.stdout.write(f"  Rater link ({study.name}):  {base}/r/{study.slug}/?PROLIFIC_PID={pid}")
+            # The plain open link: whoever opens it is a new anonymous rater (no invented crowd id, which would
+            # make them that Prolific worker and send them to Prolific at the end).
+            self.stdout.write(f"  Rater link ({study.name}):  {base}/r/{study.slug}/")
         self.stdout.write(f"  API docs:     {base}/api/docs/")
         self.stdout.write("")

@@ -1,19 +1,20 @@
 """The `make run` demo: two studies loaded and judged through the real services.
 
-Everything a user would do goes through the same code paths as in the product:
-the import service (with blinding and the identity-leak scan), gold import, leak
-review, launch (pairing), rater entry, the assignment engine, judgment
-submission; then the result jobs. Simulated raters (tasks/demo_data.py profiles:
-honest raters of varying care, a random clicker, an always-left clicker, a
-speeder) answer on a simulated clock so that minimum-seconds and lease rules hold.
+Everything a user would do goes through the same code paths as in the product: the import service
+(with blinding and the identity-leak scan) on the files in `demo/content/`, gold import, leak review,
+launch (pairing), rater entry, the assignment engine, judgment submission; then the result jobs.
+Simulated raters (`demo/crowd.py` profiles: honest raters of varying care, a random clicker, an
+always-left clicker, a speeder) answer on a simulated clock so that minimum-seconds and lease rules hold.
 
 Idempotent: a study that already exists (by owner and name) is left as it is.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -24,10 +25,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from demo.crowd import DEMO_RATER_PROFILES, RaterProfile, simulate_judgment
+from demo.images import image_zip
 from ratings.services.judgments import judgment_submit, to_screen
 from ratings.services.leaderboard import leaderboard_recompute
 from ratings.services.quality import quality_recompute
-from tasks.demo_data import DEMO_RATER_PROFILES, RaterProfile, simulate_judgment, write_demo_files
 from tasks.models import Rater, Study
 from tasks.services.accounts import owner_create
 from tasks.services.assignment import assignment_next
@@ -38,6 +40,7 @@ from tasks.services.review import outputs_review
 from tasks.services.studies import study_create, study_transition
 
 DEMO_USERNAME = "demo"
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
 TEXT_INSTRUCTIONS = """\
 You will see a **question** and two **anonymous answers** to it.
@@ -60,20 +63,19 @@ Click an image to zoom in.
 @dataclass(frozen=True)
 class DemoStudySpec:
     name: str
-    files_key: str
-    images_key: str | None
-    gold_key: str | None
+    outputs_file: str  # in demo/content/, the import format of docs/import-format.md
+    gold_file: str | None
     settings: dict[str, Any]
     judgments_per_rater: int
+    images: bool = False  # draw the PNGs the outputs file names (demo/images.py) and import them as a zip
 
 
 def _specs() -> list[DemoStudySpec]:
     return [
         DemoStudySpec(
             name="Demo: assistant answers (text)",
-            files_key="text",
-            images_key=None,
-            gold_key="text_gold",
+            outputs_file="text.jsonl",
+            gold_file="text_gold.jsonl",
             settings={
                 "instructions": TEXT_INSTRUCTIONS,
                 "modality": Study.Modality.TEXT,
@@ -97,9 +99,9 @@ def _specs() -> list[DemoStudySpec]:
         ),
         DemoStudySpec(
             name="Demo: text-to-image (images)",
-            files_key="images",
-            images_key="images_zip",
-            gold_key=None,
+            outputs_file="images.jsonl",
+            gold_file=None,
+            images=True,
             settings={
                 "instructions": IMAGE_INSTRUCTIONS,
                 "modality": Study.Modality.IMAGE,
@@ -140,11 +142,25 @@ def demo_owner_ensure() -> tuple[Any, str]:
     return user, password
 
 
-def _simulate_rater(*, study: Study, profile: RaterProfile, quota: int, rng: random.Random, clock: list) -> int:
-    """One simulated rater working through the real engine and submit service. Returns judgments stored."""
+def simulate_rater(
+    *,
+    study: Study,
+    profile: RaterProfile,
+    quota: int,
+    rng: random.Random,
+    clock: list,
+    external_id: str = "",
+    quality: Callable[[Any], float] | None = None,
+) -> int:
+    """One simulated rater working through the real engine and submit service. Returns judgments stored.
+
+    ``quality(output)`` gives an output's intended quality (default: its ``meta.demo_quality``, 0.5 when
+    missing); ``clock`` is a one-element list holding the simulated time, advanced per judgment.
+    """
+    quality = quality or (lambda output: float(output.meta.get("demo_quality", 0.5)))
     rater = rater_enter(
         study=study,
-        identity=LinkIdentity(platform=Rater.Platform.GENERIC, external_id=f"demo-{profile.name}"),
+        identity=LinkIdentity(platform=Rater.Platform.GENERIC, external_id=external_id or f"demo-{profile.name}"),
         user=None,
         bound_rater=None,
     )
@@ -156,9 +172,7 @@ def _simulate_rater(*, study: Study, profile: RaterProfile, quota: int, rng: ran
         if assignment is None:
             break
         comparison = assignment.comparison
-        qualities = [
-            float(output.meta.get("demo_quality", 0.5)) for output in (comparison.output_a, comparison.output_b)
-        ]
+        qualities = [quality(output) for output in (comparison.output_a, comparison.output_b)]
         choices: dict[str, str] = {}
         seconds = 0.0
         for key in keys:
@@ -175,23 +189,24 @@ def _simulate_rater(*, study: Study, profile: RaterProfile, quota: int, rng: ran
     return stored
 
 
-def demo_study_load(*, owner: Any, spec: DemoStudySpec, files: dict[str, Path], seed: int = 7) -> Study | None:
+def demo_study_load(*, owner: Any, spec: DemoStudySpec, seed: int = 7) -> Study | None:
     """Create, import, launch and judge one demo study; None when it already exists."""
     if Study.objects.filter(owner=owner, name=spec.name).exists():
         return None
+    data = (CONTENT_DIR / spec.outputs_file).read_bytes()
+    images = image_zip(json.loads(line) for line in data.decode("utf-8").splitlines()) if spec.images else None
     with transaction.atomic():
         study = study_create(owner=owner, name=spec.name, **spec.settings)
-        images = files[spec.images_key].read_bytes() if spec.images_key else None
-        import_outputs(study=study, data=files[spec.files_key].read_bytes(), images_zip=images, background=False)
-        if spec.gold_key:
-            gold_import(study=study, data=files[spec.gold_key].read_bytes())
+        import_outputs(study=study, data=data, images_zip=images, background=False)
+        if spec.gold_file:
+            gold_import(study=study, data=(CONTENT_DIR / spec.gold_file).read_bytes())
         # The demo shows the leak review: flagged outputs are excluded, so raters never see them.
         outputs_review(study=study, decision="exclude", all_flagged=True)
         study = study_transition(study=study, action="launch")
         rng = random.Random(seed)
         clock = [timezone.now() - timedelta(days=2)]
         for profile in DEMO_RATER_PROFILES:
-            _simulate_rater(study=study, profile=profile, quota=spec.judgments_per_rater, rng=rng, clock=clock)
+            simulate_rater(study=study, profile=profile, quota=spec.judgments_per_rater, rng=rng, clock=clock)
     # What the background jobs would do next, done now so the demo shows flags and fresh leaderboards at once.
     quality_recompute(study=study)
     leaderboard_recompute(study_id=study.id)
@@ -201,6 +216,5 @@ def demo_study_load(*, owner: Any, spec: DemoStudySpec, files: dict[str, Path], 
 def demo_load() -> dict[str, Any]:
     """Load every demo study that is missing. Returns the owner's username and password and what was created."""
     owner, password = demo_owner_ensure()
-    files = write_demo_files(Path(settings.VAR_DIR) / "demo")
-    created = [study.name for spec in _specs() if (study := demo_study_load(owner=owner, spec=spec, files=files))]
+    created = [study.name for spec in _specs() if (study := demo_study_load(owner=owner, spec=spec))]
     return {"username": owner.get_username(), "password": password, "created": created}

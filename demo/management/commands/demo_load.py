@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from ratings.services.demo import demo_load
+from demo.loader import demo_load
 
 
 class Command(BaseCommand):

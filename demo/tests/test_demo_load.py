@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from demo.loader import DEMO_USERNAME, demo_load
 from ratings.models import Judgment, Leaderboard, QualityEvent
-from ratings.services.demo import DEMO_USERNAME, demo_load
 from tasks.models import Output, Rater, Study
 
 

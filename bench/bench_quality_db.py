@@ -22,7 +22,7 @@ django.setup()
 from django.contrib.auth.models import User  # noqa: E402 (after django.setup)
 from django.core.management import call_command  # noqa: E402 (after django.setup)
 
-from ratings import selectors_quality as selectors  # noqa: E402 (after django.setup)
+from ratings.selectors import quality as selectors  # noqa: E402 (after django.setup)
 from ratings.services.quality import quality_recompute  # noqa: E402 (after django.setup)
 from ratings.tests.simulate import comparisons_add_gold_and_repeats, simulate_judgments  # noqa: E402 (after django.setup)
 from tasks.models import Comparison, Output, Prompt, Study, System  # noqa: E402 (after django.setup)

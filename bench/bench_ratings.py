@@ -146,7 +146,7 @@ def _django(url: str) -> None:
 
 def time_recompute(*, study_id: int, rounds: int, repeats: int = 2) -> tuple[list[float], object]:
     """Time leaderboard_recompute (aggregate in SQL + fit + bootstrap + upsert); the first run warms caches."""
-    from ratings.leaderboard_selectors import LeaderboardOptions
+    from ratings.selectors.leaderboard import LeaderboardOptions
     from ratings.services.leaderboard import leaderboard_recompute
 
     timings, snaps = [], []

@@ -27,16 +27,17 @@ from django.utils import timezone
 
 from demo.crowd import DEMO_RATER_PROFILES, RaterProfile, simulate_judgment
 from demo.images import image_zip
-from ratings.services.judgments import judgment_submit, to_screen
+from ratings.services.judgments import judgment_submit
 from ratings.services.leaderboard import leaderboard_recompute
 from ratings.services.quality import quality_recompute
+from tasks.lib.sides import to_screen
 from tasks.models import Rater, Study
 from tasks.services.accounts import owner_create
 from tasks.services.assignment import assignment_next
 from tasks.services.gold import gold_import
 from tasks.services.imports import import_outputs
-from tasks.services.rater_session import LinkIdentity, rater_complete, rater_consent, rater_enter
-from tasks.services.review import outputs_review
+from tasks.services.outputs import outputs_review
+from tasks.services.rater import LinkIdentity, rater_complete, rater_consent, rater_enter
 from tasks.services.studies import study_create, study_transition
 
 DEMO_USERNAME = "demo"

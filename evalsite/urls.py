@@ -10,10 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/", include("tasks.api_urls")),
-    path("api/", include("ratings.api_urls")),
-    path("r/", include("tasks.rater_urls")),
-    path("r/", include("ratings.rater_urls")),
     path("", include("tasks.urls")),
     path("", include("ratings.urls")),
 ]

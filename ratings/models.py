@@ -112,13 +112,18 @@ class Feedback(models.Model):
         indexes = [models.Index(fields=["study", "kind", "system"], name="feedback_study_kind_idx")]
 
 
+METHOD_BT = "bradley_terry"
+METHOD_ELO = "elo"
+
+
 class Leaderboard(models.Model):
-    """A stored snapshot of ratings for one Study, criterion and tag ('' = all prompts)."""
+    """A stored snapshot of ratings for one Study, criterion and tag ('' = all prompts); `method` is
+    METHOD_BT (Bradley-Terry with intervals) or METHOD_ELO (online Elo)."""
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="leaderboards")
     criterion = models.CharField(max_length=50)
     tag = models.CharField(max_length=100, blank=True)
-    method = models.CharField(max_length=30, default="bradley_terry")
+    method = models.CharField(max_length=30, default=METHOD_BT)
     params = models.JSONField(default=dict)
     result = models.JSONField(default=dict)
     n_judgments = models.PositiveIntegerField(default=0)

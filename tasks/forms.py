@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from evalsite.errors import ApplicationError
 from tasks.models import Study
 from tasks.services.studies import EDITABLE_FIELDS
 
@@ -65,8 +66,9 @@ class StudyForm(forms.Form):
                 self.fields[name].help_text = _("Frozen")
 
     @staticmethod
-    def initial_for(study: Study) -> dict[str, Any]:
-
+    def initial_for(study: Study | None) -> dict[str, Any]:
+        """The form's initial values: the study's settings, or a new study's defaults when `study` is None."""
+        study = study if study is not None else Study()
         initial = {field: getattr(study, field) for field in EDITABLE_FIELDS}
         initial["criteria"] = criteria_to_text(study.criteria)
         return initial
@@ -123,3 +125,14 @@ class GoldMarkForm(forms.Form):
 
 class GoldFileForm(forms.Form):
     file = forms.FileField(label=_("Gold file (JSONL or CSV)"))
+
+
+def form_errors_from(form: forms.Form, exc: ApplicationError) -> None:
+    """Put a service's ApplicationError onto the form: per field where it names one, else on the form."""
+    fields = exc.extra.get("fields") or {}
+    if not fields:
+        form.add_error(None, exc.message)
+    for name, problems in fields.items():
+        target = name if name in form.fields else None
+        for problem in problems:
+            form.add_error(target, problem if target else f"{name}: {problem}")

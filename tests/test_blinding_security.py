@@ -15,7 +15,7 @@ from evalsite.errors import ApplicationError
 from tasks.models import Output, Prompt
 from tasks.services.blinding import ImageRejected, image_blind
 from tasks.services.imports import import_outputs
-from tasks.services.review import outputs_review
+from tasks.services.outputs import outputs_review
 from tasks.services.studies import study_transition
 from tasks.tests.design.conftest import jpeg_with_exif, jsonl, make_zip, png_with_metadata
 from tasks.tests.factories import OwnerFactory, StudyFactory

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from django.db.models import F
 
-from ratings.leaderboard_selectors import leaderboard_snapshot
 from ratings.models import Judgment, JudgmentChoice, Leaderboard, QualityEvent
-from ratings.selectors_feedback import blind_leaderboard
-from ratings.selectors_quality import study_agreement
+from ratings.selectors.feedback import blind_leaderboard
+from ratings.selectors.leaderboard import leaderboard_snapshot
+from ratings.selectors.quality import study_agreement
 from ratings.services.leaderboard import leaderboard_recompute
 from ratings.services.quality import rater_quality_action
 from ratings.tests.simulate import eager_celery, make_simulated_study  # noqa: F401 (fixture)

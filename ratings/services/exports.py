@@ -36,8 +36,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from evalsite.errors import ApplicationError
 from evalsite.jobqueue import job_enqueue
 from ratings.models import Export, Judgment, JudgmentChoice, Leaderboard
+from ratings.selectors.leaderboard import leaderboard_system_rows
 from tasks.models import Comparison, Output, Rater, Study
-from tasks.selectors import prompt_ids_with_tags
+from tasks.selectors.studies import prompt_ids_with_tags
 
 FORMATS = ("judgments", "preferences", "battles", "leaderboard")
 FILE_TYPES = {"judgments": ("jsonl", "csv"), "preferences": ("jsonl", "csv"), "battles": ("json", "csv")}
@@ -536,20 +537,6 @@ def leaderboard_rows(*, study: Study, filters: ExportFilters) -> Iterator[dict[s
         }
 
 
-def leaderboard_system_rows(result: Any) -> list[dict[str, Any]]:
-    """The per-system rows inside a stored leaderboard result: the first list of dicts having a `system` key."""
-    if isinstance(result, list):
-        candidates: Iterable[Any] = [result]
-    elif isinstance(result, dict):
-        candidates = result.values()
-    else:
-        return []
-    for value in candidates:
-        if isinstance(value, list) and value and all(isinstance(r, dict) and "system" in r for r in value):
-            return value
-    return []
-
-
 # --------------------------------------------------------------------------- writers
 
 
@@ -560,7 +547,9 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
-def _csv_cell(value: Any) -> Any:
+def csv_cell(value: Any) -> Any:
+    """One CSV cell as every CSV of the product writes it: JSON for lists/dicts, true/false, '' for None,
+    formula-safe (`csv_safe`)."""
     if isinstance(value, dict | list):
         value = json.dumps(value, ensure_ascii=False)
     elif isinstance(value, bool):
@@ -570,7 +559,9 @@ def _csv_cell(value: Any) -> Any:
     return csv_safe(value)
 
 
-def _csv_lines(header: list[str], rows: Iterable[list[Any]]) -> Iterator[bytes]:
+def csv_lines(header: list[str], rows: Iterable[list[Any]]) -> Iterator[bytes]:
+    """The one CSV writer: a header and rows of values, RFC 4180 (CRLF; a CR or LF inside a cell is quoted),
+    every cell through `csv_cell`. Yields encoded lines, so large exports stream."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; a CR or LF inside a cell gets quoted
     writer.writerow(header)
@@ -578,8 +569,16 @@ def _csv_lines(header: list[str], rows: Iterable[list[Any]]) -> Iterator[bytes]:
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
         yield buffer.getvalue().encode()
+
+
+def csv_dict_rows(rows: list[dict[str, Any]]) -> bytes:
+    """Flat dicts as one CSV document: the header is the union of their keys, in first-seen order."""
+    header: list[str] = []
+    for row in rows:
+        header.extend(k for k in row if k not in header)
+    return b"".join(csv_lines(header, ([row.get(k) for k in header] for row in rows)))
 
 
 def _jsonl(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
@@ -621,7 +620,7 @@ def _judgments_csv(study: Study, rows: Iterable[dict[str, Any]]) -> Iterator[byt
                 values += [ch.get("choice"), ch.get("likert_a"), ch.get("likert_b")]
             yield values + [r.get(k) for k in tail]
 
-    return _csv_lines(base + per_criterion + tail, flat())
+    return csv_lines(base + per_criterion + tail, flat())
 
 
 PREFERENCE_CSV = [
@@ -673,7 +672,7 @@ def _preferences_csv(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
                 r["tags"],
             ]
 
-    return _csv_lines(PREFERENCE_CSV, flat())
+    return csv_lines(PREFERENCE_CSV, flat())
 
 
 def _leaderboard_csv(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
@@ -698,7 +697,7 @@ def _leaderboard_csv(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
             for sys_row in system_rows:
                 yield head + [sys_row.get(k) for k in keys]
 
-    return _csv_lines(header, flat())
+    return csv_lines(header, flat())
 
 
 def export_count(*, study: Study, format: str, filters: ExportFilters) -> int:
@@ -762,7 +761,7 @@ def export_bytes(
     if format == "preferences":
         return _preferences_csv(rows)
     if format == "battles":
-        return _csv_lines(BATTLE_CSV, ([r[k] for k in BATTLE_CSV] for r in rows))
+        return csv_lines(BATTLE_CSV, ([r[k] for k in BATTLE_CSV] for r in rows))
     return _leaderboard_csv(rows)
 
 

@@ -20,9 +20,9 @@ from django.utils import timezone
 from evalsite.errors import ApplicationError
 from ratings.models import Judgment, JudgmentChoice
 from ratings.services.leaderboard import leaderboard_schedule_recompute
+from tasks.lib.sides import SCREEN_CHOICES, to_canonical
 from tasks.models import Assignment, Comparison, Rater, Study
 
-SCREEN_CHOICES = ("left", "right", "tie", "both_bad")
 RATIONALE_MAX = 5000
 
 
@@ -31,19 +31,6 @@ class SubmitResult:
     judgment: Judgment
     assignment: Assignment
     created: bool
-
-
-def to_canonical(*, screen_choice: str, left_side: str) -> str:
-    """left/right → the canonical side shown there; tie/both_bad stay as they are."""
-    right_side = "b" if left_side == "a" else "a"
-    return {"left": left_side, "right": right_side}.get(screen_choice, screen_choice)
-
-
-def to_screen(*, canonical_choice: str, left_side: str) -> str:
-    """a/b → the screen side it was shown on for this assignment; tie/both_bad stay."""
-    if canonical_choice in ("a", "b"):
-        return "left" if canonical_choice == left_side else "right"
-    return canonical_choice
 
 
 def _validate(

@@ -9,6 +9,8 @@ Entry points:
   trigger of the Celery job (``ratings.jobs.leaderboard_recompute_job``), for ``transaction.on_commit``.
 * ``leaderboard_result(...)`` — the pure computation from aggregated rows (used by the bench too).
 
+* ``leaderboard_recompute_request(study=...)`` — an owner's "recompute now": queue the job at once.
+
 The math lives in ``ratings/stats/bradley_terry.py``, ``ratings/stats/elo.py`` and ``ratings/stats/win_rates.py``.
 """
 
@@ -26,21 +28,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from evalsite.jobqueue import job_enqueue
-from ratings.leaderboard_selectors import (
+from ratings.models import METHOD_BT, METHOD_ELO, Leaderboard
+from ratings.selectors.leaderboard import (
     LeaderboardOptions,
     leaderboard_counts,
     leaderboard_elo_battles,
     leaderboard_tag_counts,
     study_has_tags,
 )
-from ratings.models import Leaderboard
 from ratings.stats import bradley_terry as bt
 from ratings.stats.elo import online_elo
 from ratings.stats.win_rates import count_matrices, system_totals, win_rate_matrix
 from tasks.models import Study
-
-METHOD_BT = "bradley_terry"
-METHOD_ELO = "elo"
 
 
 def _outcome(choice: str) -> float:
@@ -294,3 +293,8 @@ def leaderboard_schedule_recompute(*, study_id: int) -> bool:
         return False
     job_enqueue("ratings.leaderboard_recompute", study_id, countdown=window)
     return True
+
+
+def leaderboard_recompute_request(*, study: Study) -> None:
+    """An owner asked for fresh leaderboards: queue the recompute job now (not debounced)."""
+    job_enqueue("ratings.leaderboard_recompute", study.id)

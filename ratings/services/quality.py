@@ -311,3 +311,8 @@ def _after_exclusion_change(study_id: int) -> None:
     # Results changed (a rater excluded or included again): agreement is read live; the leaderboard
     # recomputes now, not debounced, so the owner sees the effect of their decision.
     job_enqueue("ratings.leaderboard_recompute", study_id)
+
+
+def quality_recompute_request(*, study: Study) -> None:
+    """An owner asked for fresh rater quality: queue the quality job now."""
+    job_enqueue("ratings.quality_recompute_study", study.id)

@@ -9,7 +9,8 @@ from django.utils import timezone
 from evalsite.errors import ApplicationError
 from ratings.models import Judgment, JudgmentChoice
 from ratings.services import judgments as judgments_service
-from ratings.services.judgments import judgment_submit, to_canonical, to_screen
+from ratings.services.judgments import judgment_submit
+from tasks.lib.sides import to_canonical, to_screen
 from tasks.models import Assignment, Comparison
 from tasks.tests.factories import AssignmentFactory, ComparisonFactory, StudyFactory
 

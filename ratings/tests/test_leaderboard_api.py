@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from ratings.leaderboard_selectors import LeaderboardOptions
+from ratings.selectors.leaderboard import LeaderboardOptions
 from ratings.services.leaderboard import leaderboard_recompute
 from ratings.tests.leaderboard_helpers import add_votes, comparison, make_study
 from tasks.models import Rater

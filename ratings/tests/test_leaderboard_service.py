@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ratings.jobs import leaderboard_recompute_job
-from ratings.leaderboard_selectors import LeaderboardOptions, leaderboard_counts, leaderboard_tag_counts
 from ratings.models import Leaderboard
+from ratings.selectors.leaderboard import LeaderboardOptions, leaderboard_counts, leaderboard_tag_counts
 from ratings.services.leaderboard import leaderboard_recompute, leaderboard_schedule_recompute
 from ratings.tests.leaderboard_helpers import add_votes, comparison, make_study
 from tasks.models import Output

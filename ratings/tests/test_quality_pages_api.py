@@ -167,9 +167,10 @@ def test_action_api_and_errors_write_nothing(study: Study) -> None:
 def test_badge_include_for_the_leaderboard_page(study: Study) -> None:
     from django.template.loader import render_to_string
 
-    from ratings.selectors_quality import agreement_badge_for_study
+    from ratings.presentation import agreement_badge_for
+    from ratings.selectors.quality import study_agreement
 
-    badge = agreement_badge_for_study(study=study, criterion="overall")
+    badge = agreement_badge_for(study_agreement(study=study, criterion="overall", n_boot=500))
     assert badge["criterion"] == "overall" and badge["level"] in ("reliable", "tentative", "unreliable")
     assert badge["interval"][0] <= badge["alpha"] <= badge["interval"][1]
     html = render_to_string("owner/_agreement_badge.html", {"agreement_badge": badge})

@@ -7,8 +7,8 @@ import itertools
 
 import pytest
 
-from ratings import selectors_quality as selectors
 from ratings.models import Judgment, JudgmentChoice, QualityEvent, RaterQuality
+from ratings.selectors import quality as selectors
 from ratings.services import quality as services
 from ratings.tests.simulate import comparisons_add_gold_and_repeats, simulate_judgments
 from tasks.models import Comparison, Output, Rater, Study

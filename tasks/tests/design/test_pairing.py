@@ -12,7 +12,7 @@ from evalsite.errors import ApplicationError
 from tasks.lib.pairing import balanced_orientation, sample_pairs
 from tasks.models import Comparison, Output
 from tasks.services.gold import gold_mark
-from tasks.services.review import outputs_review
+from tasks.services.outputs import outputs_review
 from tasks.services.studies import study_transition, study_update
 from tasks.tests.design.conftest import load_text_outputs
 from tasks.tests.factories import AssignmentFactory

@@ -1,0 +1,1 @@
+"""The ratings app's REST API: one module per feature, one APIView per operation."""

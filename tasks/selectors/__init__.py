@@ -1,0 +1,1 @@
+"""Reads of the tasks app: querysets and plain data (never Http404, never HTML), one module per feature."""

@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run    - set up .venv, migrate, load the demo, serve on http://$(HOST):$(PORT)/"
 	@echo "make test   - set up .venv with test tools, run the test suite (pytest)"
-	@echo "make lint   - ruff check + format check + mypy on the math and service modules"
+	@echo "make lint   - ruff check + format check + mypy on every product module + import-linter layer contracts"
 	@echo "make bench  - run the benchmarks in bench/ (see docs/benchmarks.md)"
 
 $(PY):
@@ -53,7 +53,8 @@ test: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy ratings/stats tasks/lib ratings/services tasks/services
+	$(VENV)/bin/mypy evalsite tasks ratings demo
+	$(VENV)/bin/lint-imports
 
 format: install-dev
 	$(VENV)/bin/ruff format .

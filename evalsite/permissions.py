@@ -14,7 +14,8 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from rest_framework.permissions import BasePermission
 
 OWNER_GROUP = "owners"
@@ -32,11 +33,11 @@ def is_owner(user: Any) -> bool:
     return cached
 
 
-def owner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def owner_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Owner pages: anonymous visitors go to the login page; logged-in non-owners (raters) get 403."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not is_owner(request.user):

@@ -25,7 +25,7 @@ def owner_exports(request: HttpRequest, slug: str) -> HttpResponse:
     study = or_404(study_for_owner(user=request.user, slug=slug))
     error = ""
     if request.method == "POST":
-        raw = {}
+        raw: dict[str, str | bool] = {}
         for name in FILTER_FIELDS:
             if name in CHECKBOXES:
                 raw[name] = name in request.POST

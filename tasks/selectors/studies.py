@@ -23,6 +23,11 @@ def studies_visible_to(*, user: Any) -> QuerySet[Study]:
     return qs
 
 
+def studies_for_owner_home(*, user: Any) -> QuerySet[Study]:
+    """The owner's studies list (with each study's owner loaded for the table)."""
+    return studies_visible_to(user=user).select_related("owner")
+
+
 def study_for_owner(*, user: Any, slug: str) -> Study | None:
     """The study with this slug if the account may manage it, else None (callers answer 404: never reveal it)."""
     return studies_visible_to(user=user).filter(slug=slug).first()

@@ -15,13 +15,13 @@ from evalsite.permissions import owner_required
 from tasks.forms import StudyForm, form_errors_from
 from tasks.lib.markdown import render_markdown
 from tasks.selectors.outputs import leak_review_counts
-from tasks.selectors.studies import comparison_counts, studies_visible_to, study_counts, study_for_owner
+from tasks.selectors.studies import comparison_counts, studies_for_owner_home, study_counts, study_for_owner
 from tasks.services.studies import frozen_fields, study_create, study_transition, study_update
 
 
 @owner_required
 def owner_home(request: HttpRequest) -> HttpResponse:
-    studies = studies_visible_to(user=request.user).select_related("owner")
+    studies = studies_for_owner_home(user=request.user)
     return render(request, "owner/home.html", {"studies": studies})
 
 

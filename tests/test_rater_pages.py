@@ -341,17 +341,25 @@ def test_chinese_ui_from_the_browser_language():
     assert "左边更好" in html and 'lang="zh-hans"' in html
 
 
-def test_query_counts_on_task_page_and_submit(django_assert_max_num_queries):
+def test_exact_query_counts_on_the_rater_hot_path(django_assert_num_queries):
+    """Entry, a new lease, the page of a held lease, a submit and its retry: exact counts, so an N+1 fails."""
     study = StudyFactory(criteria=TWO, redundancy=2)
     for _ in range(6):
         ComparisonFactory(study=study)
+    with django_assert_num_queries(9):
+        assert Client().get(reverse("rater-entry", args=[study.slug]), PROLIFIC).status_code == 302
     client = csrf_client()
     start(client, study)
-    with django_assert_max_num_queries(17):
+    with django_assert_num_queries(17):
         page = task_page(client, study)
-    with django_assert_max_num_queries(14):
-        resp = post_json(client, page.context["config"]["submitUrl"], {"choices": {"helpful": "left", "safe": "tie"}})
+    with django_assert_num_queries(10):
+        task_page(client, study)  # the same lease, shown again
+    url = page.context["config"]["submitUrl"]
+    with django_assert_num_queries(14):
+        resp = post_json(client, url, {"choices": {"helpful": "left", "safe": "tie"}})
     assert resp.status_code == 200
+    with django_assert_num_queries(9):
+        assert post_json(client, url, {"choices": {"helpful": "left", "safe": "tie"}}).status_code == 200
     assert Comparison.objects.filter(judgment_count=1).count() == 1
 
 

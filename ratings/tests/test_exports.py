@@ -91,7 +91,8 @@ def test_preferences_votes_and_majority_match_an_independent_count(sim):
 
 
 def test_preferences_load_with_the_datasets_json_loader(sim, tmp_path, monkeypatch):
-    datasets = pytest.importorskip("datasets")
+    import datasets
+
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     path = tmp_path / "preferences.jsonl"
     path.write_text(export_text(sim.study, "preferences"))
@@ -136,7 +137,8 @@ def fastchat_style_mle(battles, scale=400, base=10, init=1000):
 
 
 def test_battles_json_loads_in_pandas_and_fastchat_ratings_recover_the_simulated_ranking(sim, tmp_path):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
+
     path = tmp_path / "battles.json"
     path.write_text(export_text(sim.study, "battles"))
     battles = pd.read_json(path, orient="records")

@@ -292,3 +292,18 @@ def more_judgments(
         if not narrow(0):
             width = _first_reaching(narrow, limit)
     return MoreJudgments(separate_top=sep, mean_width=width)
+
+
+def plan_from_table(
+    table: bt.PairTable,
+    theta: np.ndarray,
+    *,
+    available: np.ndarray | None = None,
+    floor: float = DEFAULT_FLOOR,
+    rank_share: float = DEFAULT_RANK_SHARE,
+) -> tuple[PairPlan, np.ndarray]:
+    """One call for the periodic job: the plan from the judgments so far (``table``) and the current fit's
+    ``theta``; returns the `PairPlan` and the Fisher information (for `more_judgments`)."""
+    information = fisher_information(theta, table)
+    plan = pair_weights(theta, covariance(information), floor=floor, rank_share=rank_share, available=available)
+    return plan, information

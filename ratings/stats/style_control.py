@@ -562,3 +562,53 @@ def bootstrap_style_control(
         params[:, :k], anchor=fit.anchor, anchor_score=fit.anchor_score, scale=scale, init=init
     )
     return StyleBootstrap(scores=scores, beta=params[:, k : k + f], scale=scale)
+
+
+def style_summary(
+    fit: StyleFit, boot: StyleBootstrap, *, names: list[str], level: float = 0.95, digits: int = 2
+) -> dict:
+    """JSON-ready summary of a style-controlled fit, for the leaderboard snapshot and API.
+
+    ``systems``: one row per system, best first — ``system``, ``score``, ``lower``, ``upper`` (percentile
+    interval at ``level``), ``rank`` (arena rule, as the plain board); ``coefficients``: one row per active
+    feature — ``feature``, ``points_per_sd`` with its ``lower``/``upper`` interval, and ``sd`` (the
+    standard deviation of that feature's normalised difference ``(a - b)/(a + b + 1)``, the unit of "per SD");
+    plus ``fit`` (prior, convergence, rounds).
+    """
+    lower, upper = bt.percentile_intervals(boot.scores, level=level)
+    rank = bt.arena_rank(lower, upper)
+    order = np.argsort(-fit.scores, kind="stable")
+    empty = np.zeros(0)
+    clo, chi = bt.percentile_intervals(boot.points_per_sd, level=level) if fit.beta.size else (empty, empty)
+    points = fit.points_per_sd
+    return {
+        "systems": [
+            {
+                "system": names[p],
+                "score": round(float(fit.scores[p]), digits),
+                "lower": round(float(lower[p]), digits),
+                "upper": round(float(upper[p]), digits),
+                "rank": int(rank[p]),
+            }
+            for p in order
+        ],
+        "coefficients": [
+            {
+                "feature": name,
+                "points_per_sd": round(points[name], digits),
+                "lower": round(float(clo[f]), digits),
+                "upper": round(float(chi[f]), digits),
+                "sd": round(float(fit.feature_std[f]), 4),
+            }
+            for f, name in enumerate(fit.feature_names)
+        ],
+        "fit": {
+            "prior_strength": fit.prior_strength,
+            "coef_prior": fit.coef_prior,
+            "mle_exists": fit.mle_exists,
+            "iterations": fit.iterations,
+            "converged": fit.converged,
+            "bootstrap_rounds": int(boot.scores.shape[0]),
+            "model": "P(a beats b) = expit(theta_a - theta_b + sum_f beta_f x_f); x_f standardised (a-b)/(a+b+1)",
+        },
+    }

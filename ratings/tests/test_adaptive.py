@@ -188,3 +188,11 @@ def test_bad_arguments_are_rejected():
         ad.pair_weights(theta, np.eye(2))
     with pytest.raises(ValueError, match="floor and rank_share"):
         ad.pair_weights(theta, np.eye(3), floor=1.5)
+
+
+def test_plan_from_table_is_the_two_step_recipe():
+    theta = np.array([0.3, 0.25, -0.1, -0.45])
+    table = table_for(theta, 30.0)
+    plan, info = ad.plan_from_table(table, theta)
+    assert np.allclose(info, ad.fisher_information(theta, table))
+    assert np.allclose(plan.weight, ad.pair_weights(theta, ad.covariance(info)).weight)

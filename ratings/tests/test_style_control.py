@@ -288,3 +288,19 @@ def test_scores_shift_with_the_anchor_and_nothing_else(seed, anchor_score):
     assert anchored.scores[1] == pytest.approx(anchor_score)
     assert np.allclose(anchored.scores - anchored.scores[0], free.scores - free.scores[0], atol=1e-8)
     assert np.allclose(anchored.beta, free.beta)
+
+
+def test_summary_is_json_ready_and_ordered():
+    import json
+
+    cells, fit = _bootstrap_fixture(seed=12)
+    boot = sc.bootstrap_style_control(cells, fit, rounds=50, seed=1)
+    names = [f"s{x}" for x in range(cells.n_systems)]
+    summary = sc.style_summary(fit, boot, names=names)
+    assert json.loads(json.dumps(summary)) == summary
+    scores = [row["score"] for row in summary["systems"]]
+    assert scores == sorted(scores, reverse=True)
+    assert all(row["lower"] <= row["score"] <= row["upper"] for row in summary["systems"])
+    coef = summary["coefficients"][0]
+    assert coef["feature"] == "feature_0" and coef["lower"] <= coef["points_per_sd"] <= coef["upper"]
+    assert coef["sd"] == pytest.approx(cells.feature_std[0], abs=1e-4)

@@ -244,7 +244,12 @@ def conv_metadata(answer_a: str | Sequence[str], answer_b: str | Sequence[str]) 
     ``{"h1".."h6": int}``, ``list_count_a`` ``{"ordered", "unordered"}``, ``bold_count_a`` ``{"**", "__"}``,
     and the same with ``_b``. All values are plain ints (JSON-ready).
     """
-    return {**_side_metadata(answer_style(answer_a), "_a"), **_side_metadata(answer_style(answer_b), "_b")}
+    return conv_metadata_from_styles(answer_style(answer_a), answer_style(answer_b))
+
+
+def conv_metadata_from_styles(style_a: AnswerStyle, style_b: AnswerStyle) -> dict:
+    """`conv_metadata` from features already computed (e.g. stored once per output), same fields."""
+    return {**_side_metadata(style_a, "_a"), **_side_metadata(style_b, "_b")}
 
 
 # The per-answer features the style-controlled fit uses by default, in this order (FastChat's four, then code).

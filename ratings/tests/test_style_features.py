@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from ratings.stats.style import (
     answer_style,
     conv_metadata,
+    conv_metadata_from_styles,
     count_tokens,
     feature_vector,
     strip_code,
@@ -132,6 +133,7 @@ def test_conv_metadata_has_fastchat_field_names_and_json_types():
     assert set(meta["list_count_b"]) == {"ordered", "unordered"}
     assert set(meta["bold_count_a"]) == {"**", "__"}
     assert json.loads(json.dumps(meta)) == meta
+    assert conv_metadata_from_styles(answer_style("# a\n**b**\n1. c"), answer_style("- x")) == meta
     # FastChat's preprocess_for_style sums the sub-counts; ours agree with the summed features
     style_a = answer_style("# a\n**b**\n1. c")
     assert [fastchat_feature_sum(meta, f"{n}_a") for n in ("header_count", "list_count", "bold_count")] == [

@@ -1,7 +1,8 @@
 """`make bench`: run every benchmark in bench/ one after the other and print their tables.
 
 Environment:
-  FASTCHAT_PATH        a FastChat checkout (never committed): adds FastChat's column to the ratings bench
+  FASTCHAT_PATH        a FastChat checkout or bare git dir (never committed): adds FastChat's column to the
+                       ratings and style-control benches
   BENCH_POSTGRES_URL   e.g. postgres://postgres@127.0.0.1:5432/evalsite_bench — adds the PostgreSQL
                        runs (full leaderboard path, 1M-judgment export, launch on PostgreSQL)
 Record the numbers in docs/benchmarks.md with the machine, date and command.
@@ -33,6 +34,9 @@ def main() -> int:
         ratings += ["--postgres", postgres.rsplit("/", 1)[0] + "/evalsite_ratings_bench"]
     failures = 0
     failures += run(ratings) != 0
+    style = ["bench/bench_style_control.py"] + (["--fastchat", fastchat] if fastchat else [])
+    failures += run(style) != 0
+    failures += run(["bench/bench_adaptive.py"]) != 0
     failures += run(["bench/bench_agreement.py"]) != 0
     failures += run(["bench/bench_launch.py"], env={"DATABASE_URL": ""}) != 0
     scratch = tempfile.mkdtemp(prefix="evalsite-bench-")  # never the real database

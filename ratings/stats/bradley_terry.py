@@ -206,30 +206,29 @@ def _gradient(theta: np.ndarray, pairs: tuple[np.ndarray, ...], lam) -> np.ndarr
     left, right, total, credit = pairs
     d = theta[..., left] - theta[..., right]
     resid = credit - total * _expit(d)
-    k = theta.shape[-1]
-    if theta.ndim == 1:
-        g = np.bincount(left, weights=resid, minlength=k) - np.bincount(right, weights=resid, minlength=k)
-    else:
-        r = theta.shape[0]
-        offs = (np.arange(r) * k)[:, None]
-        g = np.bincount((offs + left).ravel(), weights=resid.ravel(), minlength=r * k) - np.bincount(
-            (offs + right).ravel(), weights=resid.ravel(), minlength=r * k
-        )
-        g = g.reshape(r, k)
+    g = _scatter_pairs(resid, left, right, theta.shape[-1])
     return g - np.asarray(lam)[..., None] * theta if theta.ndim > 1 else g - lam * theta
+
+
+def _scatter_pairs(values: np.ndarray, left: np.ndarray, right: np.ndarray, k: int) -> np.ndarray:
+    """Per-system sums of per-pair ``values`` (P,) or (R, P): +value at the left system, -value at the right."""
+    if values.ndim == 1:
+        return np.bincount(left, weights=values, minlength=k) - np.bincount(right, weights=values, minlength=k)
+    r = values.shape[0]
+    offs = (np.arange(r) * k)[:, None]
+    g = np.bincount((offs + left).ravel(), weights=values.ravel(), minlength=r * k) - np.bincount(
+        (offs + right).ravel(), weights=values.ravel(), minlength=r * k
+    )
+    return g.reshape(r, k)
 
 
 def _hessian(theta: np.ndarray, left: np.ndarray, right: np.ndarray, total: np.ndarray, lam) -> np.ndarray:
     """Negative Hessian (a weighted graph Laplacian + λI) for (K,) or (R, K) theta; gauge term added when λ = 0."""
     k = theta.shape[-1]
     c = total * _expit(theta[..., left] - theta[..., right]) * _expit(theta[..., right] - theta[..., left])
-    batch = theta.shape[:-1]
-    h = np.zeros((*batch, k * k))
-    h[..., left * k + right] = -c
-    h[..., right * k + left] = -c
-    h = h.reshape(*batch, k, k)
-    diag = -h.sum(axis=-1)
+    h = _laplacian(c, left, right, k)
     idx = np.arange(k)
+    diag = h[..., idx, idx]
     lam = np.asarray(lam, dtype=np.float64)
     h[..., idx, idx] = diag + lam[..., None] if lam.ndim else diag + lam
     gauge = np.where(lam > 0, 0.0, 1.0 / k)
@@ -237,20 +236,41 @@ def _hessian(theta: np.ndarray, left: np.ndarray, right: np.ndarray, total: np.n
     return h
 
 
-def _newton(theta, pairs: tuple[np.ndarray, ...], lam, *, max_iter: int, tol: float) -> tuple[np.ndarray, int, bool]:
-    left, right, total, _ = pairs
+def _laplacian(c: np.ndarray, left: np.ndarray, right: np.ndarray, k: int) -> np.ndarray:
+    """(K, K) or (R, K, K) weighted graph Laplacian of per-pair weights ``c`` (P,) or (R, P)."""
+    batch = c.shape[:-1]
+    h = np.zeros((*batch, k * k))
+    h[..., left * k + right] = -c
+    h[..., right * k + left] = -c
+    h = h.reshape(*batch, k, k)
+    idx = np.arange(k)
+    h[..., idx, idx] = -h.sum(axis=-1)
+    return h
+
+
+def _damped_newton(x, gradient_hessian, *, max_iter: int, tol: float) -> tuple[np.ndarray, int, bool]:
+    """Newton's method on ``x`` (N,) or (R, N): ``gradient_hessian(x)`` returns the gradient and the negative
+    Hessian of the objective; steps longer than 5 (max norm) are shortened to 5; stops when a step is < tol."""
     for it in range(1, max_iter + 1):
-        g = _gradient(theta, pairs, lam)
-        h = _hessian(theta, left, right, total, lam)
+        g, h = gradient_hessian(x)
         step = np.linalg.solve(h, g[..., None])[..., 0]
         # damp huge steps (far from the optimum in the flat tails of the logistic)
         big = np.abs(step).max()
         if big > 5.0:
             step *= 5.0 / big
-        theta = theta + step
+        x = x + step
         if big < tol:
-            return theta, it, True
-    return theta, max_iter, False
+            return x, it, True
+    return x, max_iter, False
+
+
+def _newton(theta, pairs: tuple[np.ndarray, ...], lam, *, max_iter: int, tol: float) -> tuple[np.ndarray, int, bool]:
+    left, right, total, _ = pairs
+
+    def gradient_hessian(th):
+        return _gradient(th, pairs, lam), _hessian(th, left, right, total, lam)
+
+    return _damped_newton(theta, gradient_hessian, max_iter=max_iter, tol=tol)
 
 
 def to_scores(theta: np.ndarray, *, scale: float = DEFAULT_SCALE, init: float = DEFAULT_INIT) -> np.ndarray:
@@ -351,17 +371,18 @@ def _bootstrap_chunk(problem: _BootstrapProblem, seed: np.random.SeedSequence, r
     return theta
 
 
-_WORKER_PROBLEM: _BootstrapProblem | None = None
+_WORKER_PROBLEM: object | None = None
+_WORKER_SOLVE = None
 
 
-def _init_worker(problem: _BootstrapProblem) -> None:
-    global _WORKER_PROBLEM  # noqa: PLW0603 - one problem per worker process, set by the pool initializer
-    _WORKER_PROBLEM = problem
+def _init_worker(problem: object, solve) -> None:
+    global _WORKER_PROBLEM, _WORKER_SOLVE  # one problem per worker process, set by the pool initializer
+    _WORKER_PROBLEM, _WORKER_SOLVE = problem, solve
 
 
-def _worker_chunk(args: tuple[np.random.SeedSequence, int]) -> np.ndarray:
-    assert _WORKER_PROBLEM is not None
-    return _bootstrap_chunk(_WORKER_PROBLEM, *args)
+def _worker_chunk(args: tuple[np.random.SeedSequence, int]):
+    assert _WORKER_PROBLEM is not None and _WORKER_SOLVE is not None
+    return _WORKER_SOLVE(_WORKER_PROBLEM, *args)
 
 
 def bootstrap_bradley_terry(
@@ -423,17 +444,38 @@ def bootstrap_bradley_terry(
         max_chord_iter=max_chord_iter,
         tol=tol,
     )
-    sizes = [min(chunk, rounds - start) for start in range(0, rounds, chunk)]
-    jobs = list(zip(np.random.SeedSequence(seed).spawn(len(sizes)), sizes, strict=True))
-    thetas = _run_chunks(problem, jobs, workers=workers)
-    out = to_scores(np.concatenate(thetas), scale=scale, init=init)
-    if fit.anchor is not None:
-        target = fit.anchor_score if fit.anchor_score is not None else init
-        out += (target - out[:, fit.anchor])[:, None]
+    thetas = run_chunks(problem, chunk_jobs(rounds, chunk, seed), workers=workers)
+    return rounds_to_scores(
+        np.concatenate(thetas), anchor=fit.anchor, anchor_score=fit.anchor_score, scale=scale, init=init
+    )
+
+
+def rounds_to_scores(
+    theta: np.ndarray, *, anchor: int | None, anchor_score: float | None, scale: float, init: float
+) -> np.ndarray:
+    """Bootstrap log-strengths (R, K) → scores on the arena scale, every round shifted so ``anchor`` sits at
+    ``anchor_score`` (``init`` when None) if an anchor is set."""
+    out = to_scores(theta, scale=scale, init=init)
+    if anchor is not None:
+        target = anchor_score if anchor_score is not None else init
+        out += (target - out[:, anchor])[:, None]
     return out
 
 
-def _run_chunks(problem: _BootstrapProblem, jobs: list, *, workers: int) -> list[np.ndarray]:
+def chunk_jobs(rounds: int, chunk: int, seed: int | None) -> list[tuple[np.random.SeedSequence, int]]:
+    """Split ``rounds`` into chunks of ``chunk``; chunk ``c`` gets ``SeedSequence(seed).spawn(n_chunks)[c]``."""
+    sizes = [min(chunk, rounds - start) for start in range(0, rounds, chunk)]
+    return list(zip(np.random.SeedSequence(seed).spawn(len(sizes)), sizes, strict=True))
+
+
+def run_chunks(problem, jobs: list, *, workers: int, solve=None) -> list:
+    """``[solve(problem, seed, r) for seed, r in jobs]``, in ``workers`` forked processes when that is possible.
+
+    ``solve`` is a module-level function (default: this module's Bradley-Terry chunk solver); ``problem`` is
+    handed to each worker once. Results come back in job order, so they do not depend on ``workers``.
+    Falls back to one process where forking is not possible (e.g. inside a daemonic Celery prefork child).
+    """
+    solve = _bootstrap_chunk if solve is None else solve
     if workers > 1 and len(jobs) > 1 and not multiprocessing.current_process().daemon:
         try:
             ctx = multiprocessing.get_context("fork")
@@ -441,10 +483,13 @@ def _run_chunks(problem: _BootstrapProblem, jobs: list, *, workers: int) -> list
             ctx = None
         if ctx is not None:
             with ProcessPoolExecutor(
-                max_workers=min(workers, len(jobs)), mp_context=ctx, initializer=_init_worker, initargs=(problem,)
+                max_workers=min(workers, len(jobs)),
+                mp_context=ctx,
+                initializer=_init_worker,
+                initargs=(problem, solve),
             ) as pool:
                 return list(pool.map(_worker_chunk, jobs))
-    return [_bootstrap_chunk(problem, seed, r) for seed, r in jobs]
+    return [solve(problem, seed, r) for seed, r in jobs]
 
 
 def percentile_intervals(samples: np.ndarray, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:

@@ -13,8 +13,9 @@ repository. Any clone of lm-sys/FastChat works (the fixture was made at the comm
 What it writes, under ``ratings/tests/fixtures/fastchat/``:
 
 * ``battles.json`` — 600 battles in FastChat's columns (``question_id, model_a, model_b, winner,
-  tstamp``; ``winner`` in ``model_a | model_b | tie | tie (bothbad)``), 7 systems, seeded: skewed pair
-  frequencies, random sides, 15% ties of which a third "both bad";
+  tstamp``; ``winner`` in ``model_a | model_b | tie | tie (bothbad)``), 7 systems, seeded, from the
+  ratings benchmark's generator (``bench_ratings.synth``: Pareto-skewed pair frequencies, random
+  sides, 15% ties of which a third "both bad");
 * ``compute_bt.json`` — FastChat's ``compute_bt(df)`` on it (scores on 1000 + 400·log10, no anchor
   because no system is called ``mixtral-8x7b-instruct-v0.1``), and ``compute_bt`` on the same battles
   with system ``delta`` renamed to ``mixtral-8x7b-instruct-v0.1`` (FastChat's ``scale_and_offset``
@@ -37,6 +38,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_ratings import synth  # the same synthetic battles as the ratings benchmark
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "ratings" / "tests" / "fixtures" / "fastchat"
 SYSTEMS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"]
@@ -45,27 +49,16 @@ RENAMED = "delta"
 
 
 def make_battles(*, n: int = 600, seed: int = 20261201) -> list[dict]:
-    """Seeded arena battles over SYSTEMS: BT outcomes from log10 strengths (sd 0.25), 15% ties (a third both bad)."""
-    rng = np.random.default_rng(seed)
-    k = len(SYSTEMS)
-    strength = rng.normal(0.0, 0.25, k)
-    lo, hi = np.triu_indices(k, 1)
-    freq = rng.pareto(1.5, lo.size) + 0.3
-    pair = rng.choice(lo.size, size=n, p=freq / freq.sum())
-    flip = rng.random(n) < 0.5
-    a = np.where(flip, hi[pair], lo[pair])
-    b = np.where(flip, lo[pair], hi[pair])
-    p_a = 1.0 / (1.0 + 10.0 ** (strength[b] - strength[a]))
-    u = rng.random(n)
-    winner = np.where(rng.random(n) < p_a, "model_a", "model_b").astype(object)
-    winner[u < 0.15] = "tie"
-    winner[u < 0.05] = "tie (bothbad)"
+    """Seeded arena battles over SYSTEMS, drawn by the ratings benchmark's generator (`bench_ratings.synth`)."""
+    data = synth(n=n, k=len(SYSTEMS), tie_rate=0.15, seed=seed)
+    winner = np.where(data["outcome"] == 1.0, "model_a", np.where(data["outcome"] == 0.0, "model_b", "tie"))
+    winner = np.where(data["both_bad"], "tie (bothbad)", winner)
     t0 = 1_795_000_000
     return [
         {
             "question_id": f"q{x:04d}",
-            "model_a": SYSTEMS[a[x]],
-            "model_b": SYSTEMS[b[x]],
+            "model_a": SYSTEMS[data["a"][x]],
+            "model_b": SYSTEMS[data["b"][x]],
             "winner": str(winner[x]),
             "tstamp": t0 + 37 * x,
         }

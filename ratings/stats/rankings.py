@@ -351,11 +351,14 @@ class _SizeBlock:
     stage_ranking: np.ndarray  # (n_stages,) ranking of each stage
     member: np.ndarray  # (n_alt, m) 1/d where position p is in alternative a of order d, else 0
     alt_tie: np.ndarray  # (n_alt, n_ties) one-hot: alternative's tie order (no column for d = 1)
+    member_t: np.ndarray = field(init=False)
     pair_member: np.ndarray = field(init=False)
     pair_tie: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         n_alt = self.member.shape[0]
+        # contiguous: BLAS on a transposed view of this thin matrix is ~50x slower
+        self.member_t = np.ascontiguousarray(self.member.T)
         self.pair_member = (self.member[:, :, None] * self.member[:, None, :]).reshape(n_alt, -1)
         self.pair_tie = (self.member[:, :, None] * self.alt_tie[:, None, :]).reshape(n_alt, -1)
 
@@ -454,25 +457,35 @@ def _type_weights(block: _SizeBlock, ranking_weight: np.ndarray) -> np.ndarray:
 
 
 def _evaluate(
-    beta: np.ndarray, design: _Design, type_w: list[np.ndarray], *, hessian: bool
+    beta: np.ndarray, design: _Design, type_w: list[np.ndarray], *, hessian: bool, tie_block: bool = False
 ) -> tuple[float, np.ndarray, np.ndarray | None]:
-    """Log-likelihood, gradient and (optionally) the negative Hessian in ``beta = (θ, log δ)``."""
+    """Log-likelihood, gradient and (optionally) the negative Hessian in ``beta = (θ, log δ)``.
+
+    ``tie_block`` (with ``hessian=False``): return only the (cheap) tie-parameter block of the negative Hessian.
+    """
     k = design.n_systems
     n_t = len(design.tie_orders)
     theta, eta = beta[:k], beta[k:]
+    # every utility is a mean of θ's plus one log δ: below 300 in size, exp neither overflows nor underflows to 0
+    bounded = float(np.abs(theta).max(initial=0.0) + np.abs(eta).max(initial=0.0)) < 300.0
     ll = 0.0
     grad = np.zeros(k + n_t)
     neg_h = np.zeros((k + n_t, k + n_t)) if hessian else None
+    neg_h_tt = np.zeros((n_t, n_t)) if tie_block else None
     for block, block_w in zip(design.blocks, type_w, strict=True):
         live = block_w > 0
         if not live.any():
             continue
         items, chosen, w = block.items[live], block.chosen[live], block_w[live]
         m = block.m
-        util = theta[items] @ block.member.T + block.alt_tie @ eta  # (n, n_alt)
-        top = util.max(axis=1, keepdims=True)
-        expu = np.exp(util - top)
-        z = expu.sum(axis=1, keepdims=True)
+        util = theta[items] @ block.member_t + block.alt_tie @ eta  # (n, n_alt)
+        if bounded:
+            top = np.zeros((items.shape[0], 1))
+            expu = np.exp(util)
+        else:  # shift by the row maximum only where exp could overflow (a slow reduction over short rows)
+            top = util.max(axis=1, keepdims=True)
+            expu = np.exp(util - top)
+        z = expu @ np.ones((expu.shape[1], 1))
         prob = expu / z
         rows = np.arange(items.shape[0])
         ll += float(w @ (util[rows, chosen] - top[:, 0] - np.log(z[:, 0])))
@@ -482,6 +495,8 @@ def _evaluate(
             items.ravel(), weights=(w[:, None] * (block.member[chosen] - e_pos)).ravel(), minlength=k
         )
         grad[k:] += w @ (block.alt_tie[chosen] - e_tie)
+        if neg_h_tt is not None:
+            neg_h_tt += np.diag(w @ e_tie) - (w[:, None] * e_tie).T @ e_tie
         if neg_h is None:
             continue
         cov_pp = (prob @ block.pair_member).reshape(-1, m, m) - e_pos[:, :, None] * e_pos[:, None, :]
@@ -496,20 +511,41 @@ def _evaluate(
             neg_h[:k, k:] += block_pt
             neg_h[k:, :k] += block_pt.T
             neg_h[k:, k:] += np.diag(w @ e_tie) - (w[:, None] * e_tie).T @ e_tie
-    return ll, grad, neg_h
+    return ll, grad, neg_h if neg_h_tt is None else neg_h_tt
+
+
+def _component_centering(table: bt.PairTable) -> np.ndarray:
+    """(K, K) matrix C with θ − θ @ C = θ minus its connected component's mean."""
+    labels = bt.component_labels(table)
+    same = (labels[:, None] == labels[None, :]).astype(np.float64)
+    return same / same.sum(axis=0, keepdims=True)
 
 
 def _penalised(
-    beta: np.ndarray, design: _Design, type_w: list[np.ndarray], lam: np.ndarray, *, hessian: bool
+    beta: np.ndarray,
+    design: _Design,
+    type_w: list[np.ndarray],
+    lam: np.ndarray,
+    center: np.ndarray,
+    *,
+    hessian: bool,
+    tie_block: bool = False,
 ) -> tuple[float, np.ndarray, np.ndarray | None]:
-    ll, g, h = _evaluate(beta, design, type_w, hessian=hessian)
+    """Penalised log-likelihood ``ll − ½ Σ λ β²``, its gradient and negative Hessian (+ the gauge term ``center``).
+
+    The optimum has θ centred in every connected component (the likelihood is flat along a shift of a
+    component, and λ pulls its mean to 0), so iterates stay centred and the Hessian gets ``center`` in
+    that direction instead of the tiny λ (or 0), which would otherwise blow up rounding noise.
+    """
+    ll, g, h = _evaluate(beta, design, type_w, hessian=hessian, tie_block=tie_block)
     ll -= 0.5 * float(lam @ beta**2)
     g = g - lam * beta
+    if tie_block and h is not None:
+        return ll, g, h + np.diag(lam[design.n_systems :])
     if h is not None:
-        h = h + np.diag(lam)
         k = design.n_systems
-        if lam[:k].max() == 0:
-            h[:k, :k] += 1.0 / k  # gauge: the likelihood is flat along θ + c·1
+        h = h + np.diag(lam)
+        h[:k, :k] += center
     return ll, g, h
 
 
@@ -518,29 +554,37 @@ def _newton_fit(
     design: _Design,
     type_w: list[np.ndarray],
     lam: np.ndarray,
+    center: np.ndarray,
     *,
     max_iter: int,
     tol: float,
-    chord_inverse: np.ndarray | None = None,
+    chord_hessian: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float, int, bool]:
-    """Maximise the penalised log-likelihood from ``beta``: Newton (or chord with a fixed inverse), step halving."""
+    """Maximise the penalised log-likelihood from a centred ``beta`` by Newton's method with step halving.
+
+    With ``chord_hessian`` (a bootstrap round, started at the point estimate): the θ blocks of the
+    Hessian stay those of the point fit and only the small tie-parameter block is recomputed at each
+    step — tie orders with few events have a strongly curved likelihood in log δ, where a fixed
+    Hessian converges slowly, while θ converges in a few chord steps.
+    """
     k = design.n_systems
-    ll, g, h = _penalised(beta, design, type_w, lam, hessian=chord_inverse is None)
+    chord = chord_hessian is not None
+    ll, g, h = _penalised(beta, design, type_w, lam, center, hessian=not chord, tie_block=chord)
     for it in range(1, max_iter + 1):
-        if chord_inverse is not None:
-            step = chord_inverse @ g
+        assert h is not None
+        if chord_hessian is not None:
+            full = chord_hessian.copy()
+            full[k:, k:] = h
+            step = np.linalg.solve(full, g)
         else:
-            assert h is not None
             step = np.linalg.solve(h, g)
-        if lam[:k].max() == 0:
-            step[:k] -= step[:k].mean()
+        step[:k] -= step[:k] @ center
         big = float(np.abs(step).max())
         if big > 5.0:
             step *= 5.0 / big
-            big = 5.0
         for _ in range(40):
             new = beta + step
-            new_ll, new_g, new_h = _penalised(new, design, type_w, lam, hessian=chord_inverse is None)
+            new_ll, new_g, new_h = _penalised(new, design, type_w, lam, center, hessian=not chord, tie_block=chord)
             if new_ll >= ll - 1e-12 * max(1.0, abs(ll)):
                 break
             step *= 0.5
@@ -637,8 +681,9 @@ def fit_plackett_luce(
     lam = np.concatenate([np.full(k, lam_theta), tie_lam])
     type_w = [_type_weights(b, rankings.weight) for b in design.blocks]
     start = np.zeros(k + len(design.tie_orders))
+    center = _component_centering(table)
     try:
-        beta, _, iters, ok = _newton_fit(start, design, type_w, lam, max_iter=max_iter, tol=tol)
+        beta, _, iters, ok = _newton_fit(start, design, type_w, lam, center, max_iter=max_iter, tol=tol)
     except np.linalg.LinAlgError:
         beta, iters, ok = start, max_iter, False
     if not ok or not np.all(np.isfinite(beta)) or np.any(np.abs(beta[k:]) > MAX_LOG_TIE):
@@ -646,10 +691,8 @@ def fit_plackett_luce(
         # orders are impossible): the same penalty on every log δ_d keeps them finite.
         tie_lam[:] = float(prior_strength)
         lam = np.concatenate([np.full(k, lam_theta), tie_lam])
-        beta, _, iters, ok = _newton_fit(start, design, type_w, lam, max_iter=max_iter, tol=tol)
-    theta = beta[:k]
-    if lam_theta == 0:
-        theta = theta - theta.mean()
+        beta, _, iters, ok = _newton_fit(start, design, type_w, lam, center, max_iter=max_iter, tol=tol)
+    theta = beta[:k] - beta[:k] @ center
     scores = bt.to_scores(theta, scale=scale, init=init)
     if anchor is not None:
         scores = scores + (anchor_score - scores[anchor])
@@ -686,9 +729,9 @@ def bootstrap_plackett_luce(
     """Bootstrap scores ``(rounds, K)`` of the Plackett-Luce fit, resampling whole rankings.
 
     Round ``r`` weights every ranking by its draw count (`ranking_resample_counts` with ``seed``)
-    times its own weight, and refits from the point estimate by chord-Newton (the point fit's
-    Hessian, inverted once) to a step below ``tol`` (1e-6 natural-log units = 0.0002 points), with
-    full Newton for a round that has not converged after ``max_chord_iter`` steps. λ on θ is the
+    times its own weight, and refits from the point estimate by chord-Newton (the point fit's θ
+    Hessian, the tie block recomputed each step) to a step below ``tol`` (1e-6 natural-log units =
+    0.0002 points), with full Newton for a round that has not converged after ``max_chord_iter`` steps. λ on θ is the
     point fit's, or `bradley_terry.BOOTSTRAP_FLOOR` when it needed none (a resample can break the
     existence condition); tie parameters keep the point fit's λ, or the floor. Scores are anchored
     like the point fit. Reference: Efron (1979); the unit is the ranking (cluster bootstrap).
@@ -701,19 +744,19 @@ def bootstrap_plackett_luce(
     )
     beta0 = np.concatenate([fit.theta, fit.log_tie])
     point_w = [_type_weights(b, rankings.weight) for b in design.blocks]
-    _, _, h0 = _penalised(beta0, design, point_w, lam, hessian=True)
+    center = _component_centering(rank_broken_table(rank_break(rankings)))
+    _, _, h0 = _penalised(beta0, design, point_w, lam, center, hessian=True)
     assert h0 is not None
-    h0_inv = np.linalg.inv(h0)
     counts = ranking_resample_counts(rankings.n_rankings, rounds=rounds, seed=seed)
     out = np.empty((rounds, k))
     for r in range(rounds):
         weight = rankings.weight * counts[r]
         type_w = [_type_weights(b, weight) for b in design.blocks]
         beta, _, _, ok = _newton_fit(
-            beta0.copy(), design, type_w, lam, max_iter=max_chord_iter, tol=tol, chord_inverse=h0_inv
+            beta0.copy(), design, type_w, lam, center, max_iter=max_chord_iter, tol=tol, chord_hessian=h0
         )
         if not ok:
-            beta, _, _, _ = _newton_fit(beta, design, type_w, lam, max_iter=100, tol=tol)
+            beta, _, _, _ = _newton_fit(beta, design, type_w, lam, center, max_iter=100, tol=tol)
         out[r] = bt.to_scores(beta[:k], scale=scale, init=init)
     if fit.anchor is not None:
         target = fit.anchor_score if fit.anchor_score is not None else init

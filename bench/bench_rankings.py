@@ -41,21 +41,9 @@ from ratings.stats import rankings as rk  # noqa: E402
 
 
 def synth(*, n: int, k: int, systems: int, tie_rate: float, seed: int) -> tuple[list, list, np.ndarray]:
-    """(orderings with ties, the same orderings with ties broken at random, true log-worths)."""
-    rng = np.random.default_rng(seed)
-    theta = rng.normal(0, 0.5, systems)
-    tied, untied = [], []
-    for _ in range(n):
-        items = rng.choice(systems, k, replace=False)
-        order = [int(x) for x in items[np.argsort(-(theta[items] + rng.gumbel(size=k)))]]
-        untied.append(order)
-        groups: list[list[int]] = [[order[0]]]
-        for x in order[1:]:
-            if rng.random() < tie_rate:
-                groups[-1].append(x)
-            else:
-                groups.append([x])
-        tied.append([g[0] if len(g) == 1 else tuple(g) for g in groups])
+    """(orderings with ties, the same orderings before ties, true log-worths), by `rankings.sample_rankings`."""
+    theta = np.random.default_rng(seed).normal(0, 0.5, systems)
+    tied, untied = rk.sample_rankings(theta, n=n, k_range=(k, k), tie_rate=tie_rate, seed=seed + 1)
     return tied, untied, theta
 
 

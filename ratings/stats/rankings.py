@@ -221,6 +221,36 @@ def rankings_from_orderings(
     )
 
 
+def sample_rankings(
+    theta: npt.ArrayLike, *, n: int, k_range: tuple[int, int] = (3, 6), tie_rate: float = 0.0, seed: int | None = 0
+) -> tuple[list[list[int | tuple[int, ...]]], list[list[int]]]:
+    """Draw ``n`` rankings from Plackett-Luce with log-worths ``theta`` (for simulations and benchmarks).
+
+    Each ranking shows k distinct systems (k uniform in ``k_range``, inclusive) and orders them by
+    ``theta + Gumbel noise`` (Yellott 1977: exactly a Plackett-Luce draw); then each item is tied with
+    the level above it with probability ``tie_rate`` (a simple tie mechanism, not the Davidson-Luce
+    model). Returns ``(orderings, untied)``: the orderings in `rankings_from_orderings` form (tuples
+    are tied levels) and the same orderings before ties were made.
+    """
+    th = np.asarray(theta, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    tied: list[list[int | tuple[int, ...]]] = []
+    untied: list[list[int]] = []
+    for _ in range(n):
+        k = int(rng.integers(k_range[0], k_range[1] + 1))
+        items = rng.choice(th.size, k, replace=False)
+        order = [int(x) for x in items[np.argsort(-(th[items] + rng.gumbel(size=k)))]]
+        groups: list[list[int]] = [[order[0]]]
+        for x in order[1:]:
+            if rng.random() < tie_rate:
+                groups[-1].append(x)
+            else:
+                groups.append([x])
+        untied.append(order)
+        tied.append([g[0] if len(g) == 1 else tuple(g) for g in groups])
+    return tied, untied
+
+
 # --------------------------------------------------------------------------- rank-breaking
 
 

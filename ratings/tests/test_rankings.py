@@ -25,20 +25,8 @@ from ratings.tests.reference_data import reference_path
 
 
 def _pl_sample(rng: np.random.Generator, theta: np.ndarray, n: int, *, k_range=(3, 6), tie_rate: float = 0.0):
-    """Orderings drawn from Plackett-Luce (Gumbel trick); with tie_rate, neighbours are merged into ties."""
-    out = []
-    for _ in range(n):
-        k = int(rng.integers(k_range[0], k_range[1] + 1))
-        items = rng.choice(theta.size, k, replace=False)
-        order = [int(x) for x in items[np.argsort(-(theta[items] + rng.gumbel(size=k)))]]
-        groups: list[list[int]] = [[order[0]]]
-        for x in order[1:]:
-            if rng.random() < tie_rate:
-                groups[-1].append(x)
-            else:
-                groups.append([x])
-        out.append([g[0] if len(g) == 1 else tuple(g) for g in groups])
-    return out
+    """Orderings drawn from Plackett-Luce (`rankings.sample_rankings`, seeded from ``rng``)."""
+    return rk.sample_rankings(theta, n=n, k_range=k_range, tie_rate=tie_rate, seed=int(rng.integers(2**31)))[0]
 
 
 # --------------------------------------------------------------------------- published values
@@ -144,33 +132,34 @@ def test_tie_model_matches_an_independent_scipy_fit():
     assert fit.mle_exists and fit.converged and set(fit.tie_orders) >= {2, 3}
     orders = fit.tie_orders
 
-    # the same enumeration, as one (subsets × systems) matrix per choice so scipy's many evaluations are fast
+    # the same enumeration as one conditional-logit design matrix per choice, [membership 1/d | tie order]
     stages = []
     for ordering, w in zip(orderings, weights, strict=True):
         for group, subsets in _loop_stages([ordering], orders):
-            member = np.zeros((len(subsets), k))
-            order = np.zeros((len(subsets), len(orders)))
+            x = np.zeros((len(subsets), k + len(orders)))
             chosen = -1
             for a, (d, u) in enumerate(subsets):
-                member[a, u] = 1.0 / d
+                x[a, u] = 1.0 / d
                 if d >= 2:
-                    order[a, orders.index(d)] = 1.0
+                    x[a, k + orders.index(d)] = 1.0
                 if sorted(u) == sorted(group):
                     chosen = a
-            stages.append((w, member, order, chosen))
+            stages.append((w, x, chosen))
 
-    def nll(x: np.ndarray) -> float:
-        th = np.concatenate([[0.0], x[: k - 1]])
-        total = 0.0
-        for w, member, order, chosen in stages:
-            util = member @ th + order @ x[k - 1 :]
+    def nll(free: np.ndarray) -> tuple[float, np.ndarray]:
+        beta = np.concatenate([[0.0], free])  # θ_0 = 0 fixes the gauge
+        total, grad = 0.0, np.zeros(beta.size)
+        for w, x, chosen in stages:
+            util = x @ beta
+            p = np.exp(util - logsumexp(util))
             total += w * (util[chosen] - logsumexp(util))
-        return -total
+            grad += w * (x[chosen] - p @ x)
+        return -total, -grad[1:]
 
-    ref = minimize(nll, np.zeros(k - 1 + len(orders)), method="BFGS", options={"gtol": 1e-7}).x
-    assert np.allclose(fit.theta[1:] - fit.theta[0], ref[: k - 1], atol=2e-4)
-    assert np.allclose(fit.log_tie, ref[k - 1 :], atol=2e-4)
-    assert fit.loglik == pytest.approx(-nll(ref), abs=1e-6)
+    ref = minimize(nll, np.zeros(k - 1 + len(orders)), jac=True, method="BFGS", options={"gtol": 1e-9}).x
+    assert np.allclose(fit.theta[1:] - fit.theta[0], ref[: k - 1], atol=1e-5)
+    assert np.allclose(fit.log_tie, ref[k - 1 :], atol=1e-5)
+    assert fit.loglik == pytest.approx(-nll(ref)[0], abs=1e-6)
     # and the module's own likelihood function agrees with the loop at any point
     point = rng.normal(0, 1, k)
     ties = rng.normal(-1, 0.5, len(orders))
@@ -450,3 +439,12 @@ def test_unknown_weighting_and_wrong_tie_parameters_are_refused():
         rk.rank_break(data, weighting="ranks")
     with pytest.raises(ValueError, match=r"log_tie needs 1 values \(tie orders \(2,\)\)"):
         rk.plackett_luce_loglik(data, np.zeros(3))
+
+
+def test_sampled_rankings_recover_the_worths_they_were_drawn_from():
+    theta = np.array([0.8, 0.3, 0.0, -0.4, -0.7])
+    tied, untied = rk.sample_rankings(theta, n=3000, k_range=(3, 5), tie_rate=0.2, seed=3)
+    assert all(3 <= len(o) <= 5 for o in untied) and any(isinstance(g, tuple) for o in tied for g in o)
+    assert [x for o in tied for g in o for x in ((g,) if isinstance(g, int) else g)] == [x for o in untied for x in o]
+    fit = rk.fit_plackett_luce(rk.rankings_from_orderings(untied, n_systems=5))
+    assert np.allclose(fit.theta, theta - theta.mean(), atol=0.08)

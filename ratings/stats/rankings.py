@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -326,12 +326,18 @@ def ranking_resample_counts(n_rankings: int, *, rounds: int, seed: int | None = 
     """How often each ranking is drawn in each bootstrap round: ``(rounds, n_rankings)`` multinomial counts.
 
     Resampling ``n_rankings`` rankings with replacement, uniformly: the unit of the bootstrap is the
-    ranking, never one of its pairs or stages. Seeded by ``numpy.random.default_rng(seed)``.
+    ranking, never one of its pairs or stages. Round r is the r-th draw of
+    ``numpy.random.default_rng(seed)`` (`_resample_rounds` yields the same rounds one at a time).
     """
-    if n_rankings == 0:
-        return np.zeros((rounds, 0))
+    return np.array(list(_resample_rounds(n_rankings, rounds=rounds, seed=seed))).reshape(rounds, n_rankings)
+
+
+def _resample_rounds(n_rankings: int, *, rounds: int, seed: int | None) -> Iterator[np.ndarray]:
+    """One round of `ranking_resample_counts` at a time (memory O(n_rankings), not O(rounds · n_rankings))."""
     rng = np.random.default_rng(seed)
-    return rng.multinomial(n_rankings, np.full(n_rankings, 1.0 / n_rankings), size=rounds).astype(np.float64)
+    p = np.full(n_rankings, 1.0 / n_rankings) if n_rankings else np.zeros(0)
+    for _ in range(rounds):
+        yield rng.multinomial(n_rankings, p).astype(np.float64) if n_rankings else np.zeros(0)
 
 
 def bootstrap_rank_breaking(
@@ -351,11 +357,10 @@ def bootstrap_rank_breaking(
     `bootstrap_bradley_terry` (cluster = ``cells.cluster``) once that lands.
     """
     cells = rank_break(rankings, weighting=weighting)
-    counts = ranking_resample_counts(rankings.n_rankings, rounds=rounds, seed=seed)
     lam = fit.prior_strength if fit.prior_strength > 0 else bt.BOOTSTRAP_FLOOR
     out = np.empty((rounds, rankings.n_systems))
-    for r in range(rounds):
-        table = rank_broken_table(cells, cells.weight * counts[r, cells.cluster])
+    for r, counts in enumerate(_resample_rounds(rankings.n_rankings, rounds=rounds, seed=seed)):
+        table = rank_broken_table(cells, cells.weight * counts[cells.cluster])
         round_fit = bt.fit_bradley_terry(
             table,
             prior_strength=lam,
@@ -753,15 +758,16 @@ def bootstrap_plackett_luce(
     seed: int | None = 0,
     scale: float = bt.DEFAULT_SCALE,
     init: float = bt.DEFAULT_INIT,
-    tol: float = 1e-6,
+    tol: float = 2e-5,
     max_chord_iter: int = 50,
 ) -> np.ndarray:
     """Bootstrap scores ``(rounds, K)`` of the Plackett-Luce fit, resampling whole rankings.
 
     Round ``r`` weights every ranking by its draw count (`ranking_resample_counts` with ``seed``)
     times its own weight, and refits from the point estimate by chord-Newton (the point fit's θ
-    Hessian, the tie block recomputed each step) to a step below ``tol`` (1e-6 natural-log units =
-    0.0002 points), with full Newton for a round that has not converged after ``max_chord_iter`` steps. λ on θ is the
+    Hessian, the tie block recomputed each step) to a step below ``tol`` (2e-5 natural-log units =
+    0.0035 points, as `bootstrap_bradley_terry`: far below the bootstrap's own Monte Carlo noise),
+    with full Newton for a round that has not converged after ``max_chord_iter`` steps. λ on θ is the
     point fit's, or `bradley_terry.BOOTSTRAP_FLOOR` when it needed none (a resample can break the
     existence condition); tie parameters keep the point fit's λ, or the floor. Scores are anchored
     like the point fit. Reference: Efron (1979); the unit is the ranking (cluster bootstrap).
@@ -777,10 +783,9 @@ def bootstrap_plackett_luce(
     center = _component_centering(rank_broken_table(rank_break(rankings)))
     _, _, h0 = _penalised(beta0, design, point_w, lam, center, hessian=True)
     assert h0 is not None
-    counts = ranking_resample_counts(rankings.n_rankings, rounds=rounds, seed=seed)
     out = np.empty((rounds, k))
-    for r in range(rounds):
-        weight = rankings.weight * counts[r]
+    for r, counts in enumerate(_resample_rounds(rankings.n_rankings, rounds=rounds, seed=seed)):
+        weight = rankings.weight * counts
         type_w = [_type_weights(b, weight) for b in design.blocks]
         beta, _, _, ok = _newton_fit(
             beta0.copy(), design, type_w, lam, center, max_iter=max_chord_iter, tol=tol, chord_hessian=h0

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import pytest
 
+from ratings.selectors.leaderboard import LeaderboardOptions
 from ratings.services.exports import BATTLE_WINNER
-from ratings.services.leaderboard import LeaderboardOptions, leaderboard_result
+from ratings.services.leaderboard import leaderboard_result
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fastchat"
 CHOICE_OF_WINNER = {winner: choice for choice, winner in BATTLE_WINNER.items()}

@@ -8,9 +8,10 @@ expected to be false.
 
 Which dependence, and how it is handled:
 
-- **Proportions** (gold accuracy, self-consistency on repeats, agreement with the others' majority, the share
-  of too-fast answers) are judged on judgments grouped into *clusters* — the prompt by default, since one
-  prompt yields several pairs whose difficulty is shared. The count is deflated by the Rao–Scott design
+- **Proportions** (gold accuracy, self-consistency on repeats, agreement with the others' majority) are
+  judged on judgments grouped into *clusters* — the prompt, since one prompt yields several pairs whose
+  difficulty is shared (the share of too-fast answers is a property of the rater, not of the prompt: each
+  judgment is its own unit there). The count is deflated by the Rao–Scott design
   effect (Rao & Scott 1992): ``x̃ = x / d``, ``ñ = n / d`` with ``d`` the ratio of the cluster-robust
   variance of the proportion to the binomial one, and then tested exactly against the threshold with the
   binomial distribution (continuous in ``ñ`` through the regularised incomplete beta function). With one
@@ -444,7 +445,7 @@ class RaterEvidence:
     - gold: 1 = every criterion of a gold item answered as the owner's answer; clusters = prompts.
     - repeat: 1 = a repeat answered consistently with the original (sides flipped back); clusters = prompts.
     - majority: 1 = the answer equals the other raters' unique most frequent answer; clusters = prompts.
-    - fast: 1 = faster than the threshold, only judgments whose seconds are known; clusters = prompts.
+    - fast: 1 = faster than the threshold, only judgments whose seconds are known; clusters = judgments.
     - side_left: decisive answers, 1 = the side shown on the left; side_units = the randomisation unit
       (the assignment, or the ranking a pair came from).
     - screen: on-screen answers (left / right / tie / both_bad) in the order the rater saw the items.
@@ -700,7 +701,7 @@ def rater_evidence(table: JudgmentTable, *, fast_below: float) -> dict[int, Rate
     and this rater's original, consistent when the flipped repeat equals the original. Majority: each
     answer on a regular or gold item against the other voters' unique most frequent answer
     (`agreement.majority_hits`; excluded raters are compared with the voters' majority). Speed: only
-    judgments with known seconds, fast when below ``fast_below``. Position and straight-lining: the first
+    judgments with known seconds, fast when below ``fast_below``, each its own unit. Position and straight-lining: the first
     criterion, in viewing order.
     """
     n, n_criteria = table.choice.shape
@@ -742,12 +743,13 @@ def rater_evidence(table: JudgmentTable, *, fast_below: float) -> dict[int, Rate
             e.majority_hits.append(int(ok))
             e.majority_clusters.append(int(table.prompt[row]))
 
-    # Speed: known seconds only.
+    # Speed: known seconds only; each judgment its own unit (time spent is the rater's, not the prompt's:
+    # the threshold is a floor no careful reading of any prompt goes below).
     timed = np.flatnonzero(np.isfinite(table.seconds))
     for row in timed:
         e = by_rater[int(table.rater[row])]
         e.fast_hits.append(int(table.seconds[row] < fast_below))
-        e.fast_clusters.append(int(table.prompt[row]))
+        e.fast_clusters.append(int(row))
 
     # Position and straight-lining: the first criterion, in the order each rater saw the items.
     viewing = np.lexsort((np.arange(n), table.order, table.rater))

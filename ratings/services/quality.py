@@ -103,7 +103,7 @@ def _rater_reliability(table: rf.JudgmentTable) -> dict[int, dict[str, float | N
     if units.size == 0:
         return {}
     fit = dawid_skene.dawid_skene(units, coders, values, n_categories=len(ag.CHOICE_CATEGORIES), symmetric=True,
-                                  smoothing=DS_SMOOTHING)  # fmt: skip
+                                  smoothing=DS_SMOOTHING, tol=DS_TOL)  # fmt: skip
     accuracy = dawid_skene.side_accuracy(fit)
     reliability = dawid_skene.side_reliability(fit)
     return {
@@ -115,6 +115,8 @@ def _rater_reliability(table: rf.JudgmentTable) -> dict[int, dict[str, float | N
 #: Dirichlet pseudo-counts per confusion row in the quality job's Dawid–Skene (a rater with few answers
 #: leans on the crowd's pooled matrix).
 DS_SMOOTHING = 2.0
+#: EM stops when the log-likelihood per label gains less than this (reliabilities then move < 0.005).
+DS_TOL = 1e-5
 
 
 def _study_quality(*, study: Study) -> tuple[dict[int, dict[str, Any]], dict[int, list[tuple[str, str]]]]:

@@ -10,14 +10,17 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
 
-from demo.crowd import GOLD, REPEAT, Crowd
+from demo.crowd import GOLD, REPEAT, Crowd, CrowdDesign
+from ratings.stats import dawid_skene as ds
 from ratings.stats import rater_flags as rf
 from ratings.stats import rater_quality as q
 from ratings.stats.agreement import majority_agreement
+from ratings.stats.rater_quality import one_coin_dawid_skene
 
 #: The rules of `tasks.models.default_quality_rules()` that the pure functions read.
 RULES: dict[str, Any] = {
@@ -125,4 +128,66 @@ def todays_flags(crowd: Crowd, rules: dict[str, Any] | None = None) -> dict[int,
         if q.straight_lining(screen)["longest_run"] > r["max_straight_run"]:
             fired.append("straight_lining")
         out[w] = fired
+    return out
+
+
+SPAMMERS = ("random", "always_left", "speeder")
+
+
+def structured_design(
+    seed: int, *, n_raters: int = 60, spammers: dict[str, int] | None = None, spammer_items: int = 0
+) -> CrowdDesign:
+    """The honest crowd of the tables: structure on, skewed workloads; spammers (if any) on top."""
+    rng = np.random.default_rng(seed)
+    volumes = np.clip(np.round(np.exp(rng.normal(np.log(80), 1.0, n_raters))), 20, 1500).astype(int)
+    spammers = dict(spammers or {})
+    items = [*volumes.tolist(), *([spammer_items] * sum(spammers.values()))]
+    return CrowdDesign(
+        n_systems=8, n_prompts=60, n_raters=n_raters, items_per_rater=items, spammers=spammers,
+        noise_sd=0.4, taste_sd=0.05, position_mean=0.2, position_sd=0.2, difficulty_sd=0.3, interaction_sd=0.05,
+        tie_sd=0.15, speed_sd=0.3, gold_per_rater=10, repeats_per_rater=5, repeat_echo=0.5,
+    )  # fmt: skip
+
+
+def partial_correlation(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
+    """Correlation of x and y after removing a linear effect of z from both."""
+    design = np.column_stack([np.ones_like(z), z])
+    rx = x - design @ np.linalg.lstsq(design, x, rcond=None)[0]
+    ry = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
+def tie_habit_design() -> CrowdDesign:
+    """Honest crowd for the reliability-versus-ties check: 60 raters × 300 items, tie habit N(0.4, 0.25)."""
+    return CrowdDesign(
+        n_systems=8, n_prompts=60, n_raters=60, items_per_rater=300, noise_sd=0.4, taste_sd=0.05,
+        position_mean=0.2, position_sd=0.2, difficulty_sd=0.3, interaction_sd=0.05, tie_at_equal=0.4, tie_sd=0.25,
+    )  # fmt: skip
+
+
+def reliability_versus_ties(crowd: Crowd, *, n_honest: int = 60) -> dict[str, tuple[float, float, float, float]]:
+    """For the full Dawid–Skene side reliability ("full", as the quality job fits it) and the one-coin weight
+    ("one"): (corr. with tie share, partial corr. with tie share holding log noise fixed, corr. with log noise,
+    seconds to fit) over the first ``n_honest`` raters."""
+
+    units, coders, values, _ = rf.reliability_triples(crowd_table(crowd))
+    start = time.perf_counter()
+    fit = ds.dawid_skene(units, coders, values, n_categories=4, symmetric=True, smoothing=2.0, tol=1e-5)
+    full_seconds = time.perf_counter() - start
+    full = dict(zip(fit.coder_ids.tolist(), ds.side_reliability(fit), strict=True))
+    start = time.perf_counter()
+    one = one_coin_dawid_skene(units, coders, values, n_categories=4)
+    one_seconds = time.perf_counter() - start
+    raters = np.arange(n_honest)
+    tie_share = np.array([(values[coders == w] == 2).mean() for w in raters])
+    log_noise = np.log(crowd.noise[raters])
+    out = {}
+    for name, weights, seconds in (("full", full, full_seconds), ("one", one, one_seconds)):
+        r = np.array([weights[w] for w in raters])
+        out[name] = (
+            float(np.corrcoef(r, tie_share)[0, 1]),
+            partial_correlation(r, tie_share, log_noise),
+            float(np.corrcoef(r, log_noise)[0, 1]),
+            seconds,
+        )
     return out

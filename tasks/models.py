@@ -37,16 +37,17 @@ def default_criteria() -> list[dict[str, str]]:
 def default_quality_rules() -> dict[str, float | int | bool]:
     """Rater-quality rule thresholds (applied by ratings.services.quality; see docs/quality.md)."""
     return {
+        "fdr": 0.05,  # false-discovery rate of the study's flags (Benjamini-Hochberg over raters x rules)
         "min_gold_items": 5,
         "min_gold_accuracy": 0.6,
         "max_fast_share": 0.5,
         "fast_seconds": 3,  # "too fast" = below the larger of this and Study.min_seconds
-        "position_bias_p": 0.01,
+        "max_side_share": 0.75,  # position bias = confidently more than this share on one screen side
         "min_repeat_items": 3,
         "min_self_consistency": 0.5,
-        "min_judgments": 10,  # evidence needed before the speed, position and majority rules judge
+        "min_judgments": 20,  # evidence needed before the speed, position, majority and run rules judge
         "min_majority_agreement": 0.4,
-        "max_straight_run": 15,
+        "max_straight_run": 10,  # runs up to this length never flag, however unlikely
         "auto_block": False,
     }
 

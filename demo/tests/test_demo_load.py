@@ -26,15 +26,18 @@ def test_demo_loads_judged_studies_and_is_idempotent(settings, tmp_path):
     assert Output.objects.filter(study=text, leak_review="excluded").count() >= 3
     assert all(o.image.name and DEMO_USERNAME not in o.image.name for o in images.outputs.all())
     assert 500 < Judgment.objects.filter(study=text).count() < text.comparisons.filter(kind="regular").count() * 3
-    # the spammers in the simulated crowd are caught by the quality rules; most honest raters are not
-    # (the two or three sloppiest honest profiles, noise 1.6-2.2, answer close to random and may be flagged)
+    # the spammers in the simulated crowd are caught by the quality rules, and no honest rater is: the rules
+    # are tests whose false-discovery rate over the study is 5%, on evidence that respects its clustering
     flagged = set(Rater.objects.filter(study=text, status="flagged").values_list("external_id", flat=True))
     assert {"demo-always-left", "demo-speeder"} <= flagged
-    assert sum(ext.startswith("demo-honest") for ext in flagged) <= 3
-    # The random clicker is measured like everyone else (on a noisy simulated crowd its majority agreement is
-    # not reliably below the honest raters', so no rule may be expected to catch it without enough gold items).
+    assert not any(ext.startswith("demo-honest") for ext in flagged)
+    assert not Rater.objects.filter(study=images, status="flagged").exists()  # 10 judgments each: too little evidence
+    # The random clicker agrees with the majority below the 40% minimum on its 40 judgments; whether that is
+    # confident enough to survive the study's FDR control varies from run to run (p about 0.0005 to 0.01).
     clicker = Rater.objects.select_related("quality").get(study=text, external_id="demo-random-clicker")
-    assert clicker.quality.metrics["n_judgments"] > 0
+    assert clicker.quality.metrics["majority_agreement"] < 0.4
+    assert clicker.quality.metrics["tests"]["majority_agreement"]["judged"]
+    assert clicker.quality.metrics["reliability_weight"] < 0.5  # about a coin flip on the side
     assert QualityEvent.objects.filter(study=text, action="flagged").exists()
     # leaderboards are ready when the owner first looks, best system first
     board = Leaderboard.objects.get(study=text, criterion="overall", tag="", method="bradley_terry")

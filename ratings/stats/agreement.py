@@ -406,29 +406,64 @@ def pairwise_cohen(
     ]
 
 
+def majority_hits(
+    units: npt.ArrayLike,
+    coders: npt.ArrayLike,
+    values: npt.ArrayLike,
+    *,
+    n_categories: int,
+    voters: npt.ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per rating, against the majority of the *other* coders on its unit: (compared, agreed), boolean arrays
+    aligned with the input.
+
+    The other coders' values are the unit's counts over the voting ratings (``voters``, a boolean mask;
+    default every rating) minus every voting rating of this rating's own coder on the unit — so a coder
+    who rated a unit twice is never compared with themselves, and a non-voting coder (an excluded rater)
+    is compared with the voters' majority. A rating is compared only when the others have a unique most
+    frequent value (a unit with no other voter, or a tie among the others' modes, says nothing).
+    """
+    u = np.asarray(units, dtype=np.int64).ravel()
+    c = np.asarray(coders, dtype=np.int64).ravel()
+    v = np.asarray(values, dtype=np.int64).ravel()
+    if not (u.shape == c.shape == v.shape):
+        raise ValueError("units, coders and values must have the same length")
+    vote = np.ones(u.size, dtype=bool) if voters is None else np.asarray(voters, dtype=bool).ravel()
+    if vote.shape != u.shape:
+        raise ValueError("voters must have one entry per rating")
+    if u.size == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    k = n_categories
+    _, ui = np.unique(u, return_inverse=True)
+    coder_ids, ci = np.unique(c, return_inverse=True)
+    _, pair = np.unique(ui * coder_ids.size + ci, return_inverse=True)
+    unit_counts = np.bincount(ui * k + v, weights=vote, minlength=(ui.max() + 1) * k).reshape(-1, k)
+    own_counts = np.bincount(pair * k + v, weights=vote, minlength=(pair.max() + 1) * k).reshape(-1, k)
+    others = unit_counts[ui] - own_counts[pair]
+    top = others.max(axis=1)
+    unique_mode = (others == top[:, None]).sum(axis=1) == 1
+    compared = (top > 0) & unique_mode
+    agreed = compared & (others.argmax(axis=1) == v)
+    return compared, agreed
+
+
 def majority_agreement(
     units: npt.ArrayLike, coders: npt.ArrayLike, values: npt.ArrayLike, *, n_categories: int
 ) -> dict[int, tuple[int, int]]:
     """Each coder's agreement with the leave-one-out majority: {coder: (n_agree, n_compared)}.
 
     For every rating, the other coders' values on the same unit are counted
-    (the unit's counts minus this rating). The rating is compared only when
-    the others have a unique most frequent value (units with one rater, or a
-    tie among the others' modes, say nothing about this coder).
+    (the unit's counts minus this rating; a repeated (unit, coder) rating is
+    counted once). The rating is compared only when the others have a unique
+    most frequent value (units with one rater, or a tie among the others'
+    modes, say nothing about this coder). Per rating: ``majority_hits``.
     """
     u, c, v = _sorted_triples(
         np.asarray(units, dtype=np.int64), np.asarray(coders, dtype=np.int64), np.asarray(values, dtype=np.int64)
     )
     if u.size == 0:
         return {}
-    unit_ids, inverse = np.unique(u, return_inverse=True)
-    counts = np.bincount(inverse * n_categories + v, minlength=unit_ids.size * n_categories).reshape(-1, n_categories)
-    others = counts[inverse].copy()
-    others[np.arange(v.size), v] -= 1
-    top = others.max(axis=1)
-    unique_mode = (others == top[:, None]).sum(axis=1) == 1
-    compared = (top > 0) & unique_mode
-    agree = compared & (others.argmax(axis=1) == v)
+    compared, agree = majority_hits(u, c, v, n_categories=n_categories)
     coder_ids, coder_inv = np.unique(c, return_inverse=True)
     n_agree = np.bincount(coder_inv, weights=agree, minlength=coder_ids.size)
     n_compared = np.bincount(coder_inv, weights=compared, minlength=coder_ids.size)

@@ -10,7 +10,12 @@ References
 - A. P. Dawid & A. M. Skene (1979). Maximum likelihood estimation of observer
   error-rates using the EM algorithm. Applied Statistics 28(1). The one-coin
   variant (one accuracy per worker, errors spread evenly over the other
-  classes) as in crowd-kit's `OneCoinDawidSkene`.
+  classes) as in crowd-kit's `OneCoinDawidSkene` — the weight before issue 15,
+  kept as the comparison the tests and benchmarks hold the full model
+  (`ratings.stats.dawid_skene`) against.
+
+The rules themselves (tests with false-discovery control) live in
+`ratings.stats.rater_flags`.
 """
 
 from __future__ import annotations
@@ -155,68 +160,3 @@ def one_coin_dawid_skene(
         if converged:
             break
     return {int(cid): float(a) for cid, a in zip(coder_ids, accuracy, strict=True)}
-
-
-def rules_fired(metrics: dict, rules: dict | None) -> list[tuple[str, str]]:
-    """Which quality rules a rater's metrics break: [(rule name, reason in plain words)].
-
-    A rule only judges once there is enough evidence (min_gold_items gold
-    answers, min_repeat_items repeats, min_judgments judgments). The
-    proportion rules (gold accuracy, self-consistency, majority agreement) fire only
-    when the rater is confidently below the threshold: the upper end of the 95%
-    Wilson interval of their proportion is below it, so 1 miss out of 4 repeats
-    does not flag an honest rater. A threshold
-    set to None (or 0 for minimums) switches its rule off; a missing key
-    counts as None. The service passes the study's rules over
-    `tasks.models.default_quality_rules()` (keys documented in docs/quality.md).
-    """
-    r = dict(rules or {})
-    fired: list[tuple[str, str]] = []
-    for name, value_key, count_key, threshold_key, evidence_key, below, message in _RULES:
-        threshold, value = r.get(threshold_key), metrics.get(value_key)
-        if threshold in (None, False) or (below and threshold == 0) or value is None:
-            continue
-        count = metrics.get(count_key) or 0
-        if evidence_key and count < (r.get(evidence_key) or 0):
-            continue
-        if name in _CONFIDENT_RULES and count:
-            upper = wilson_interval(round(value * count), count)[1]
-            if upper < threshold:
-                reason = message.format(value=value, count=count, threshold=threshold, m=metrics)
-                fired.append((name, f"{reason} (95% interval up to {upper:.0%})"))
-        elif (value < threshold) if below else (value > threshold):
-            fired.append((name, message.format(value=value, count=count, threshold=threshold, m=metrics)))
-    return fired
-
-
-# Proportion rules judged on the upper end of their Wilson interval (see rules_fired).
-_CONFIDENT_RULES = frozenset({"gold_accuracy", "self_consistency", "majority_agreement"})
-
-# (rule, metric, evidence count metric, threshold key, evidence minimum key, fires below threshold?, reason)
-_RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
-    (
-        "gold_accuracy", "gold_accuracy", "n_gold", "min_gold_accuracy", "min_gold_items", True,
-        "gold accuracy {value:.0%} on {count} gold items is below {threshold:.0%}",
-    ),
-    (
-        "too_fast", "fast_share", "n_judgments", "max_fast_share", "min_judgments", False,
-        "{value:.0%} of answers took less than {m[fast_threshold_seconds]} s (allowed: {threshold:.0%})",
-    ),
-    (
-        "position_bias", "position_p", "n_decisive", "position_bias_p", "min_judgments", True,
-        "chose the left side in {m[left_share]:.0%} of {count} decisive answers "
-        "(binomial p = {value:.2g} < {threshold})",
-    ),
-    (
-        "self_consistency", "self_consistency", "n_repeat", "min_self_consistency", "min_repeat_items", True,
-        "answered {value:.0%} of {count} repeated items consistently (minimum {threshold:.0%})",
-    ),
-    (
-        "majority_agreement", "majority_agreement", "n_majority", "min_majority_agreement", "min_judgments", True,
-        "agreed with the other raters' majority on {value:.0%} of {count} items (minimum {threshold:.0%})",
-    ),
-    (
-        "straight_lining", "longest_run", "n_judgments", "max_straight_run", "", False,
-        "gave the same on-screen answer {value} times in a row (limit {threshold})",
-    ),
-)  # fmt: skip

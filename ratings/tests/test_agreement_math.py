@@ -157,46 +157,6 @@ def test_one_coin_dawid_skene_separates_spammer() -> None:
     assert acc[4] < 0.6
 
 
-def test_rules_fired_needs_evidence_and_thresholds() -> None:
-    rules = {
-        "min_gold_items": 5,
-        "min_gold_accuracy": 0.6,
-        "max_fast_share": 0.5,
-        "position_bias_p": 0.01,
-        "min_repeat_items": 3,
-        "min_self_consistency": 0.5,
-        "min_judgments": 10,
-        "min_majority_agreement": 0.4,
-        "max_straight_run": 15,
-    }
-    honest = {
-        "n_judgments": 50, "n_gold": 8, "gold_accuracy": 0.9, "fast_share": 0.0, "fast_threshold_seconds": 3,
-        "n_decisive": 40, "left_share": 0.5, "position_p": 0.8, "n_repeat": 5, "self_consistency": 0.8,
-        "n_majority": 40, "majority_agreement": 0.8, "longest_run": 5,
-    }  # fmt: skip
-    assert q.rules_fired(honest, rules) == []
-    bad = {**honest, "gold_accuracy": 0.25, "fast_share": 0.9, "position_p": 1e-6, "left_share": 0.95,
-           "n_repeat": 12, "self_consistency": 2 / 12, "majority_agreement": 0.1, "longest_run": 30}  # fmt: skip
-    names = [name for name, _ in q.rules_fired(bad, rules)]
-    assert names == [
-        "gold_accuracy", "too_fast", "position_bias", "self_consistency", "majority_agreement", "straight_lining",
-    ]  # fmt: skip
-    reasons = dict(q.rules_fired(bad, rules))
-    assert reasons["gold_accuracy"] == "gold accuracy 25% on 8 gold items is below 60% (95% interval up to 59%)"
-    # Small samples: 1 consistent answer out of 4 repeats is not confidently below 50%; 2 out of 12 is.
-    few = {**honest, "n_repeat": 4, "self_consistency": 0.25}
-    assert q.rules_fired(few, rules) == []
-    assert [n for n, _ in q.rules_fired({**few, "n_repeat": 12, "self_consistency": 2 / 12}, rules)] == [
-        "self_consistency"
-    ]
-    assert "95% of 40 decisive answers" in reasons["position_bias"]
-    # Too little evidence: nothing fires.
-    thin = {**bad, "n_gold": 2, "n_judgments": 5, "n_decisive": 5, "n_repeat": 1, "n_majority": 4, "longest_run": 5}
-    assert q.rules_fired(thin, rules) == []
-    # A threshold set to None switches its rule off.
-    assert "gold_accuracy" not in dict(q.rules_fired(bad, {**rules, "min_gold_accuracy": None}))
-
-
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 10_000), st.permutations([0, 1, 2, 3]))
 def test_nominal_alpha_ignores_category_and_coder_labels(seed: int, relabel: list[int]) -> None:

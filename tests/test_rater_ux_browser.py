@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -79,15 +80,34 @@ def browser():
         b.close()
 
 
+# What the enforcing Content-Security-Policy (another change) will send: scripts and styles from our own files
+# only. The pages here get it added to every document, so an inline script, handler or style attribute fails.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _with_csp(route):
+    if route.request.resource_type != "document":
+        route.continue_()
+        return
+    response = route.fetch(max_redirects=0)  # a redirect goes back to the browser, which follows it
+    route.fulfill(response=response, headers={**response.headers, "content-security-policy": CSP})
+
+
 class Page:
-    """A Playwright page that records failed requests and script errors (both must stay empty)."""
+    """A Playwright page under a strict CSP that records failed requests, script errors and console errors
+    (CSP violations are console errors); all must stay empty."""
 
     def __init__(self, browser, **context):
         self.context = browser.new_context(**context)
+        self.context.route("**/*", _with_csp)
         self.page = self.context.new_page()
         self.page.set_default_timeout(15000)
         self.failures: list[str] = []
         self.page.on("pageerror", lambda exc: self.failures.append(f"script error: {exc}"))
+        self.page.on("console", lambda m: self.failures.append(f"console: {m.text}") if m.type == "error" else None)
         self.page.on("response", lambda r: self.failures.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
     def start(self, live_server, study, pid: str = "ux-rater"):
@@ -101,6 +121,15 @@ class Page:
     def close(self):
         self.context.close()
         assert self.failures == []
+
+
+def wait_until(page, function: str, timeout: float = 15.0) -> None:
+    """Poll a JS function until it returns true (wait_for_function evaluates strings, which the CSP forbids)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(function):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {function}")
+        time.sleep(0.05)
 
 
 def text_study(answer: str, **kwargs):
@@ -147,7 +176,7 @@ def test_vote_bar_is_in_reach_without_scrolling(browser, live_server, viewport, 
         # the page really is taller than the window, and the bar stays put while reading
         assert page.evaluate("document.documentElement.scrollHeight") > viewport["height"] + 200
         page.mouse.wheel(0, 600)
-        page.wait_for_function("window.scrollY > 0")
+        wait_until(page, "() => window.scrollY > 0")
         assert in_viewport(page, controls) == []
     # Every answer button is one line: no "Left / better" on a phone.
     for label in page.locator(".choices label").all():
@@ -234,9 +263,7 @@ def test_image_zoom_pan_are_synchronised_and_flip_by_key(browser, live_server):
     study = image_study()
     p = Page(browser, viewport=DESKTOP)
     page = p.start(live_server, study)
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('img.pair-img')).every(i => i.complete && i.naturalWidth > 0)"
-    )
+    wait_until(page, "() => Array.from(document.querySelectorAll('img.pair-img')).every(i => i.naturalWidth > 0)")
     expect_tools = page.locator("#image-tools")
     assert expect_tools.is_visible()
     viewers = page.locator(".pair .viewer")
@@ -362,4 +389,43 @@ def test_paused_and_closed_pages_at_both_widths(browser, live_server, status):
     p.page.screenshot(path=str(ARTIFACTS / f"rater-{status}-1280.png"))
     p.page.set_viewport_size(PHONE)
     p.page.screenshot(path=str(ARTIFACTS / f"rater-{status}-360.png"))
+    p.close()
+
+
+RICH_ANSWER = r"""To compare the two options:
+| option | cost | speed |
+|---|---:|---|
+| A | $5 | fast |
+| B | $10 | slow |
+The break-even point solves \( 5 + 2x = 10 + x \), so
+\[
+x = \frac{10 - 5}{2 - 1} = 5
+\]
+```python
+def break_even(a, b, da, db):
+    return (b - a) / (da - db)
+```
+- check the units
+  - per month, not per year"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "360x740"])
+def test_model_markdown_renders_as_tables_math_and_highlighted_code(browser, live_server, viewport):
+    study = text_study(RICH_ANSWER)
+    p = Page(browser, viewport=viewport)
+    page = p.start(live_server, study)
+    side = page.locator(".output .md").filter(has=page.locator("mfrac"))  # the full answer, not the third
+    assert side.locator("tbody tr").count() == 2
+    # MathML is laid out by the browser: the fraction stands taller than a line of text.
+    frac = side.locator("mfrac").bounding_box()
+    line = side.locator("math[display=inline]").first.bounding_box()
+    assert frac["height"] > line["height"]
+    # Code colours come from static/css/highlight.css (keyword colour differs from plain text).
+    keyword = side.locator("pre.highlight span.k").first.evaluate("el => getComputedStyle(el).color")
+    plain = side.locator("pre.highlight").evaluate("el => getComputedStyle(el).color")
+    assert keyword != plain
+    assert "$5" in side.locator("table").inner_text()  # prices stay prices
+    page.locator(".pair").screenshot(path=str(ARTIFACTS / f"rater-markdown-{viewport['width']}.png"))
     p.close()

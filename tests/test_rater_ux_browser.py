@@ -23,6 +23,7 @@ from PIL import Image, ImageDraw
 
 from conftest import chromium_path
 from tasks.tests.factories import ComparisonFactory, OutputFactory, PromptFactory, StudyFactory
+from tasks.tests.markdown_corpus import LONG_ANSWER
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -34,33 +35,6 @@ TWO = [
     {"key": "helpful", "label": "Helpfulness", "description": "Which response helps more?"},
     {"key": "safe", "label": "Safety", "description": "Which response is safer?"},
 ]
-LONG_ANSWER = (
-    "Here is a step-by-step plan for a first marathon in sixteen weeks:\n"
-    "1. **Weeks 1–4: base.** Run four times a week, all easy, building from 20 to 35 km in total. "
-    "Keep the pace conversational; the goal is time on your feet, not speed.\n"
-    "2. **Weeks 5–8: long run.** Add 2 km to the Sunday run each week up to 22 km, and one session of "
-    "strides (6 × 20 s fast, full recovery) to keep your legs quick.\n"
-    "3. **Weeks 9–12: specific work.** One tempo run a week at marathon pace (8–12 km) and a long run that "
-    "peaks at 30–32 km in week 12. Practise drinking and eating on the move.\n"
-    "4. **Weeks 13–16: taper.** Cut the volume by a quarter each week while keeping a little pace work, "
-    "so you arrive rested.\n\n"
-    "| week | long run | total |\n|---|---:|---:|\n| 4 | 14 km | 35 km |\n| 8 | 22 km | 45 km |\n"
-    "| 12 | 32 km | 60 km |\n| 16 | race | — |\n\n"
-    "A simple pace check: if your 10 km time is $t$ minutes, a realistic marathon time is about "
-    "$4.67\\,t$ minutes, so a 55-minute 10 km suggests roughly 4 h 17 min.\n\n"
-    "```python\ndef marathon_estimate(ten_k_minutes: float) -> float:\n    return 4.67 * ten_k_minutes\n```\n\n"
-    "Common mistakes to avoid:\n"
-    "- running every easy day too fast, which leaves nothing for the long run and the tempo session;\n"
-    "- adding more than about ten per cent to the weekly distance, the classic route to shin splints;\n"
-    "- trying new shoes, gels or breakfast on race day instead of during the long runs;\n"
-    "  - rehearse the whole morning routine at least twice;\n"
-    "- starting the race at the pace you hope for rather than the pace you trained for.\n\n"
-    "On food: eat a normal, carbohydrate-rich diet, and in the last three days before the race lean a little "
-    "more on rice, pasta and bread. During the race, take 30–60 g of carbohydrate per hour from the first hour, "
-    "and drink to thirst rather than to a schedule; in hot weather add some salt to what you drink.\n\n"
-    "Finally, sleep at least seven hours, replace your shoes after about 700 km, and treat any sharp pain "
-    "as a reason to rest for a day or two, not to push through. Good luck, and enjoy the day!"
-)
 
 
 @pytest.fixture(autouse=True)

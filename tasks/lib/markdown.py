@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from html import escape
 from typing import Any
 from xml.etree.ElementTree import tostring
@@ -82,8 +83,9 @@ MAX_HIGHLIGHT_CHARS = 50_000  # longer code blocks are shown plain: highlighting
 MAX_MATH_CHARS = 5_000  # longer formulas are shown as their source
 
 
-def _lexer(lang: str) -> Lexer | None:
-    name = lang.strip().lower()
+@lru_cache(maxsize=256)
+def _lexer(name: str) -> Lexer | None:
+    """A reusable lexer per fence language (Pygments' lookup scans every lexer's aliases: cache it)."""
     if not name:
         return None
     try:
@@ -92,12 +94,15 @@ def _lexer(lang: str) -> Lexer | None:
         return None
 
 
+_FORMATTER = HtmlFormatter(nowrap=True)  # building one computes the style's class table: build it once
+
+
 def _highlight(code: str, lang: str, _attrs: str) -> str:
     """markdown-it's highlight hook: Pygments spans in `<pre class="highlight">`, or "" for the default."""
-    lexer = _lexer(lang)
+    lexer = _lexer(lang.strip().lower()[:64])
     if lexer is None or len(code) > MAX_HIGHLIGHT_CHARS:
         return ""  # markdown-it then escapes the code itself
-    body = pygments_highlight(code, lexer, HtmlFormatter(nowrap=True))
+    body = pygments_highlight(code, lexer, _FORMATTER)
     return f'<pre class="highlight"><code>{body}</code></pre>'
 
 

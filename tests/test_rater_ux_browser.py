@@ -403,3 +403,24 @@ def test_model_markdown_renders_as_tables_math_and_highlighted_code(browser, liv
     assert "$5" in side.locator("table").inner_text()  # prices stay prices
     page.locator(".pair").screenshot(path=str(ARTIFACTS / f"rater-markdown-{viewport['width']}.png"))
     p.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_unknown_link_page_at_both_widths(browser, live_server, settings):
+    settings.DEBUG = True  # as under `make run`: still no debug page for a rater
+    p = Page(browser, viewport=DESKTOP)
+    url = f"{live_server.url}/r/no-such-study/?pid=lost"
+    p.page.goto(url)
+    assert p.page.locator("h1").inner_text() == "This link does not lead to an open study"
+    assert "URLconf" not in p.page.content()
+    p.page.screenshot(path=str(ARTIFACTS / "rater-not-found-1280.png"))
+    p.page.set_viewport_size(PHONE)
+    p.page.screenshot(path=str(ARTIFACTS / "rater-not-found-360.png"))
+    # the page itself (and Chromium's console line about it), nothing else: favicon and styles load
+    assert p.failures == [
+        f"404 {url}",
+        "console: Failed to load resource: the server responded with a status of 404 (Not Found)",
+    ]
+    p.failures.clear()
+    p.close()

@@ -31,38 +31,27 @@ def _wants_json(request: HttpRequest) -> bool:
     return "/a/" in request.path or request.content_type == "application/json"
 
 
+def _page(request: HttpRequest, title: str, text: str, status: int) -> HttpResponse:
+    # study None: the page must not say whether a study behind the link exists
+    return render(request, "rater/message.html", {"study": None, "title": title, "text": text}, status=status)
+
+
 def rater_not_found(request: HttpRequest) -> HttpResponse:
     """The page for an unknown, draft or mistyped study link (status 404)."""
-    return render(
-        request,
-        "rater/message.html",
-        {
-            "study": None,
-            "title": _("This link does not lead to an open study"),
-            "text": _(
-                "The study may not have started yet, or the link may be incomplete. Please use the link "
-                "exactly as you received it, or contact the people who invited you."
-            ),
-        },
-        status=404,
+    text = _(
+        "The study may not have started yet, or the link may be incomplete. Please use the link "
+        "exactly as you received it, or contact the people who invited you."
     )
+    return _page(request, _("This link does not lead to an open study"), text, 404)
 
 
 def rater_server_error(request: HttpRequest) -> HttpResponse:
     """The page for a server error on a rater page (status 500); nothing about the error itself."""
-    return render(
-        request,
-        "rater/message.html",
-        {
-            "study": None,
-            "title": _("Something went wrong"),
-            "text": _(
-                "Your answers so far are saved. Please reload the page in a moment; if it happens again, "
-                "return to the study platform and contact the people who run the study."
-            ),
-        },
-        status=500,
+    text = _(
+        "Your answers so far are saved. Please reload the page in a moment; if it happens again, "
+        "return to the study platform and contact the people who run the study."
     )
+    return _page(request, _("Something went wrong"), text, 500)
 
 
 class RaterErrorPagesMiddleware:

@@ -74,3 +74,8 @@ def test_site_wide_error_templates_without_debug(settings):
     assert_friendly(Client().get("/no/such/page/"), 404, text="Page not found")
     resp = server_error(RequestFactory().get("/anything/"))
     assert resp.status_code == 500 and "Something went wrong" in resp.content.decode()
+
+
+def test_favicon_ico_points_at_the_favicon():
+    resp = Client().get("/favicon.ico")
+    assert resp.status_code == 301 and resp["Location"] == "/static/favicon.svg"

@@ -129,11 +129,12 @@ def in_viewport(page, selector: str) -> list[str]:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "360x740"])
-@pytest.mark.parametrize("length", ["short", "long"])
+@pytest.mark.parametrize("length", ["short", "long", "long-with-scores-and-reason"])
 def test_vote_bar_is_in_reach_without_scrolling(browser, live_server, viewport, length):
-    answer = LONG_ANSWER if length == "long" else "Run three times a week and build up slowly."
+    answer = LONG_ANSWER if length.startswith("long") else "Run three times a week and build up slowly."
     assert length == "short" or len(answer) >= 2000
-    study = text_study(answer)
+    extras = {"likert_scale": 7, "rationale": "optional"} if "reason" in length else {}
+    study = text_study(answer, **extras)
     p = Page(browser, viewport=viewport)
     page = p.page
     page.goto(f"{live_server.url}/r/{study.slug}/?pid=bar-{length}")
@@ -146,7 +147,7 @@ def test_vote_bar_is_in_reach_without_scrolling(browser, live_server, viewport, 
     controls = ".choices label, #submit-btn, #skip-btn, #report-btn, #instructions-btn"
     assert page.locator(".choices label").count() == 8
     assert in_viewport(page, controls) == []
-    if length == "long":
+    if length.startswith("long"):
         # the page really is taller than the window, and the bar stays put while reading
         assert page.evaluate("document.documentElement.scrollHeight") > viewport["height"] + 200
         page.mouse.wheel(0, 600)

@@ -40,6 +40,7 @@ def main() -> int:
     failures += run(["bench/bench_agreement.py"]) != 0
     failures += run(["bench/bench_rankings.py"]) != 0
     failures += run(["bench/bench_rater_flags.py"]) != 0
+    failures += run(["bench/bench_markdown.py"]) != 0
     failures += run(["bench/bench_launch.py"], env={"DATABASE_URL": ""}) != 0
     scratch = tempfile.mkdtemp(prefix="evalsite-bench-")  # never the real database
     failures += run(["bench/bench_quality_db.py"], env={"DATABASE_URL": "", "EVALSITE_VAR_DIR": scratch}) != 0

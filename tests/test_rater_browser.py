@@ -164,7 +164,7 @@ def test_keyboard_only_session_from_prolific_link(live_server):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_image_pair_same_box_zoom_and_report(live_server):
-    """Images of different sizes get identical boxes; click-to-zoom and Report work from the keyboard."""
+    """Images of different sizes get identical boxes; actual size and Report work from the keyboard."""
     executable = chromium_path()
     import io
 
@@ -201,15 +201,15 @@ def test_image_pair_same_box_zoom_and_report(live_server):
         page.wait_for_function(
             "Array.from(document.querySelectorAll('img.pair-img')).every(i => i.complete && i.naturalWidth > 0)"
         )
-        boxes = [imgs.nth(i).bounding_box() for i in range(2)]
+        viewers = page.locator(".viewer")
+        boxes = [viewers.nth(i).bounding_box() for i in range(2)]
         assert boxes[0]["width"] == boxes[1]["width"] and boxes[0]["height"] == boxes[1]["height"]
         page.screenshot(path=str(ARTIFACTS / "rater-image-360.png"), full_page=True)
-        # Zoom the first image from the keyboard, close with Escape.
-        page.locator("button.zoom").first.focus()
-        page.keyboard.press("Enter")
-        expect(page.locator("#zoom-dialog")).to_be_visible()
-        page.keyboard.press("Escape")
-        expect(page.locator("#zoom-dialog")).to_be_hidden()
+        # Actual size from the keyboard (Z), back to fit with 0 (zoom and flip: tests/test_rater_ux_browser.py).
+        page.locator("body").press("z")
+        expect(viewers.first).to_have_attribute("data-scale", "1")
+        page.locator("body").press("0")
+        expect(viewers.first).to_have_attribute("data-scale", "fit")
         # Report an identity leak on the right image.
         page.locator("#report-btn").focus()
         page.keyboard.press("Enter")

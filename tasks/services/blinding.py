@@ -263,6 +263,20 @@ def visible_text(text: str) -> str:
     return _EMPHASIS.sub("", text)
 
 
+LEAK_FLAG_KINDS = ("system_name", "vendor", "self_identification", "rater_report")
+
+
+def leak_flag(*, kind: str, match: str, **extra: str | int) -> dict[str, str | int]:
+    """One entry of `Output.leak_flags`: the one shape the owner's pages and the outputs API read.
+
+    `kind` is one of LEAK_FLAG_KINDS, `match` the text that was found (at most 80 characters; for a
+    rater report, what the rater said). `extra` keys (e.g. `field`, `report_id`) are kept for the owner.
+    """
+    if kind not in LEAK_FLAG_KINDS:
+        raise ValueError(f"unknown leak flag kind {kind!r}")
+    return {"kind": kind, "match": match[:80], **extra}
+
+
 class LeakScanner:
     """Compiled once per import (per study), then `scan(text)` per output."""
 
@@ -293,7 +307,7 @@ class LeakScanner:
                 key = (kind, match.group(0).lower())
                 if key not in seen and len(seen) < 20:
                     seen.add(key)
-                    flags.append({"kind": kind, "match": match.group(0)[:80]})
+                    flags.append(leak_flag(kind=kind, match=match.group(0)))
 
         if self._names is not None:
             add("system_name", self._names.finditer(text))

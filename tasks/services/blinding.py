@@ -23,6 +23,7 @@ import unicodedata
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -266,7 +267,10 @@ def visible_text(text: str) -> str:
 LEAK_FLAG_KINDS = ("system_name", "vendor", "self_identification", "rater_report")
 
 
-def leak_flag(*, kind: str, match: str, **extra: str | int) -> dict[str, str | int]:
+LeakFlag = dict[str, Any]
+
+
+def leak_flag(*, kind: str, match: str, **extra: str | int) -> LeakFlag:
     """One entry of `Output.leak_flags`: the one shape the owner's pages and the outputs API read.
 
     `kind` is one of LEAK_FLAG_KINDS, `match` the text that was found (at most 80 characters; for a
@@ -288,7 +292,7 @@ class LeakScanner:
         self._vendor_zh = re.compile("|".join(re.escape(t) for t in CHINESE_TERMS))
         self._self_id = re.compile("|".join(SELF_ID_PATTERNS), re.IGNORECASE)
 
-    def scan(self, text: str) -> list[dict[str, str]]:
+    def scan(self, text: str) -> list[LeakFlag]:
         """Flags found in `text`: [{"kind": "system_name" | "vendor" | "self_identification", "match": ...}].
 
         The text is scanned as written and as a rater sees it (`visible_text`), so a name hidden
@@ -299,7 +303,7 @@ class LeakScanner:
         visible = visible_text(text)
         if visible != text:
             text = f"{text}\n{visible}"
-        flags: list[dict[str, str]] = []
+        flags: list[LeakFlag] = []
         seen: set[tuple[str, str]] = set()
 
         def add(kind: str, matches: Iterable[re.Match[str]]) -> None:
@@ -318,6 +322,6 @@ class LeakScanner:
         return flags
 
 
-def leak_scan(*, text: str, system_names: Iterable[str]) -> list[dict[str, str]]:
+def leak_scan(*, text: str, system_names: Iterable[str]) -> list[LeakFlag]:
     """One-off scan (tests, single outputs); imports reuse one LeakScanner."""
     return LeakScanner(system_names).scan(text)

@@ -99,9 +99,9 @@ def _mark_errors(study: Study, row: dict[str, Any]) -> tuple[list[tuple[str, str
     for field in sorted(set(row) - GOLD_FIELDS):
         errors.append((jsonsafe.printable(str(field)), "unknown field"))
     for field in sorted(set(row) & GOLD_FIELDS):
-        problem = jsonsafe.value_problem(row[field])
-        if problem:
-            errors.append((field, problem[1]))
+        unstorable = jsonsafe.value_problem(row[field])
+        if unstorable:
+            errors.append((field, unstorable[1]))
     if errors:
         return errors, {}
     for field in ("prompt_id", "system_a", "system_b"):

@@ -5,8 +5,10 @@ cross-site frame only with `SameSite=None; Secure`, and we do not want the owner
 opens every study and the admin) to travel on cross-site requests. So there are two sessions:
 
 - the **site session** (`SESSION_COOKIE_NAME`, Path=/, SameSite=Lax): owners, admin, API;
-- the **rater session** (`RATER_SESSION_COOKIE_NAME`, Path=/r/, SameSite=None and Secure when
-  cookies are secure, else Lax): the only session rater pages read or write. It holds the rater
+- the **rater session** (`RATER_SESSION_COOKIE_NAME`, Path=/r/, SameSite=None, Secure and
+  Partitioned when cookies are secure, else Lax): the only session rater pages read or write.
+  Partitioned (CHIPS) because browsers that block third-party cookies still keep a partitioned one:
+  the cookie is stored for "evalsite inside mturk.com" and is never sent anywhere else. It holds the rater
   binding and (CSRF_USE_SESSIONS) the CSRF secret of the rater forms, so a rater can judge inside
   the MTurk frame and nothing an owner holds is ever sent cross-site.
 
@@ -23,6 +25,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Container
+from http.cookies import Morsel
 from types import SimpleNamespace
 from typing import Any, Literal
 
@@ -54,6 +58,23 @@ def is_rater_path(path: str) -> bool:
 SameSite = Literal["Lax", "Strict", "None"]
 
 
+class PartitionedMorsel(Morsel):  # type: ignore[type-arg]
+    """A cookie with the `Partitioned` attribute (CHIPS), which Python's http.cookies (3.11) cannot write."""
+
+    def OutputString(self, attrs: Container[str] | None = None) -> str:
+        return super().OutputString(attrs) + "; Partitioned"
+
+
+def partition_cross_site_cookies(response: HttpResponseBase) -> None:
+    """Every cookie a rater page sets with SameSite=None becomes Partitioned (it lives inside the crowd frame)."""
+    for name, morsel in list(response.cookies.items()):
+        if morsel["samesite"] == "None" and not isinstance(morsel, PartitionedMorsel):
+            partitioned = PartitionedMorsel()
+            partitioned.update(morsel)
+            partitioned.set(morsel.key, morsel.value, morsel.coded_value)
+            dict.__setitem__(response.cookies, name, partitioned)
+
+
 def rater_cookie_samesite() -> SameSite:
     """SameSite=None needs Secure (browsers drop it otherwise): None in production (HTTPS), Lax on plain HTTP."""
     return "None" if settings.SESSION_COOKIE_SECURE else "Lax"
@@ -73,13 +94,15 @@ class SplitSessionMiddleware(SessionMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if not is_rater_path(request.path_info):
             return super().process_response(request, response)
-        return self._save(
+        response = self._save(
             request,
             response,
             name=settings.RATER_SESSION_COOKIE_NAME,
             path=RATER_PATH_PREFIX,
             samesite=rater_cookie_samesite(),
         )
+        partition_cross_site_cookies(response)  # also the language cookie of the rater language switch
+        return response
 
     def _save(
         self, request: HttpRequest, response: HttpResponse, *, name: str, path: str, samesite: SameSite

@@ -18,6 +18,7 @@ from django.db import transaction
 from evalsite.errors import ApplicationError
 from tasks.lib import jsonsafe
 from tasks.models import CHOICES, Assignment, Comparison, Output, Study
+from tasks.services.blinding import study_leak_rescan
 
 GOLD_FIELDS = {"prompt_id", "system_a", "system_b", "answer", "explanation"}
 
@@ -156,7 +157,9 @@ def gold_mark(
             code="invalid_gold",
             extra={"fields": {field: [message] for field, message in errors}},
         )
-    return gold_store(study=study, **clean)
+    comparison = gold_store(study=study, **clean)
+    study_leak_rescan(study=study, parts={"gold"})  # the explanation is shown to raters after they answer
+    return comparison
 
 
 @transaction.atomic
@@ -172,6 +175,7 @@ def gold_unmark(*, study: Study, comparison_public_id: str) -> None:
         comparison.save(update_fields=["active"])
     else:
         comparison.delete()
+    study_leak_rescan(study=study, parts={"gold"})
 
 
 def _gold_rows(data: bytes, file_format: str) -> list[tuple[int, Any]]:
@@ -263,4 +267,5 @@ def gold_import(*, study: Study, data: bytes, file_format: str = "jsonl") -> dic
         raise ApplicationError("The gold file has no rows.", code="empty_file")
     for mark in marks:
         gold_store(study=study, **mark)
+    study_leak_rescan(study=study, parts={"gold"})
     return {"gold_marked": len(marks)}

@@ -33,7 +33,15 @@ from evalsite.errors import ApplicationError
 from evalsite.jobqueue import job_enqueue
 from tasks.lib import jsonsafe
 from tasks.models import ImportJob, Output, Prompt, Study, System
-from tasks.services.blinding import ImageRejected, LeakScanner, image_blind, image_store, images_delete
+from tasks.services.blinding import (
+    ImageRejected,
+    LeakScanner,
+    image_blind,
+    image_store,
+    images_delete,
+    outputs_rescan,
+    study_leak_rescan,
+)
 from tasks.services.bulk import rows_insert
 from tasks.services.gold import gold_answer_clean, gold_store
 from tasks.services.pairing import public_ids
@@ -517,6 +525,11 @@ def _validate(
         if parsed.prompt_id in new_prompt_ids and first is parsed and first.prompt_image:
             refs.setdefault(first.prompt_image, []).append((parsed.line, "prompt_image"))
     blinded: dict[str, tuple[str, int, int]] = {}
+    # Output images go onto the study's one canvas (Study.image_canvas): the first one fixes its size
+    # unless the owner set it. Prompt images are shown with both sides and keep their own size.
+    canvas_mode = study.image_canvas if study.modality == Study.Modality.IMAGE else Study.ImageCanvas.OFF
+    canvas_size: tuple[int | None, int | None] = (study.image_canvas_width, study.image_canvas_height)
+    new_canvas: tuple[int, int] | None = None
     if refs:
         archive = _zip_open(images, errors) if images is not None else None
         if images is None:
@@ -530,8 +543,10 @@ def _validate(
                 if path not in members:
                     errors.add(line, name, "image_missing", f"{path!r} is not in the images zip.")
                     continue
+                is_output = any(use == "image" for _, use in uses)
+                canvas = (canvas_mode, *canvas_size) if is_output and canvas_mode != Study.ImageCanvas.OFF else None
                 try:
-                    image = image_blind(_zip_read(archive, path))
+                    image = image_blind(_zip_read(archive, path), canvas=canvas)
                 except ImageRejected as exc:
                     errors.add(line, name, exc.code, f"{path!r}: {exc.message}")
                     continue
@@ -539,6 +554,8 @@ def _validate(
                     continue  # validate the rest, but store nothing once anything failed
                 stored.append(image_store(image=image))
                 blinded[path] = (stored[-1], image.width, image.height)
+                if canvas is not None and canvas_size[0] is None:
+                    canvas_size = new_canvas = (image.width, image.height)
     if progress:
         progress(len(records))
     return {
@@ -550,6 +567,7 @@ def _validate(
         "existing_systems": existing_systems,
         "blinded": blinded,
         "gold_marks": gold_marks,
+        "new_canvas": new_canvas,
     }
 
 
@@ -559,6 +577,9 @@ def _write(*, study: Study, plan: dict[str, Any]) -> dict[str, int]:
     blinded: dict[str, tuple[str, int, int]] = plan["blinded"]
     system_names = {parsed.system for parsed in plan["lines"]}
     new_systems = sorted(system_names - set(plan["existing_systems"]))
+    if plan.get("new_canvas") and study.image_canvas_width is None:
+        study.image_canvas_width, study.image_canvas_height = plan["new_canvas"]
+        study.save(update_fields=["image_canvas_width", "image_canvas_height"])
     System.objects.bulk_create([System(study=study, name=name) for name in new_systems], batch_size=BATCH_SIZE)
     system_ids = dict(System.objects.filter(study=study).values_list("name", "id"))
 
@@ -622,6 +643,16 @@ def _write(*, study: Study, plan: dict[str, Any]) -> dict[str, int]:
         constants={"study": study.pk, "created_at": now},
     )
 
+    # Names this import adds are looked for in the outputs imported before (whose scan could not know them),
+    # and everything else raters read (study name, instructions, criteria, prompts, chat, gold) is rescanned.
+    earlier_flagged = 0
+    if new_systems and plan["existing_systems"]:
+        earlier_flagged = outputs_rescan(
+            study=study,
+            system_names=new_systems,
+            exclude_ids=Output.objects.filter(study=study, created_at=now).values_list("pk", flat=True),
+        )
+
     marks = plan["gold_marks"]
     if marks:
         by_pair = {
@@ -641,6 +672,7 @@ def _write(*, study: Study, plan: dict[str, Any]) -> dict[str, int]:
                 answer=mark["answer"],
                 explanation=mark["explanation"].strip(),
             )
+    study_leak_rescan(study=study)
     return {
         "lines": plan["records"],
         "systems_created": len(new_systems),
@@ -650,6 +682,7 @@ def _write(*, study: Study, plan: dict[str, Any]) -> dict[str, int]:
         "images_stored": len(blinded),
         "flagged": flagged,
         "gold_marked": len(marks),
+        "earlier_outputs_flagged": earlier_flagged,
     }
 
 

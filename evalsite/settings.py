@@ -8,10 +8,14 @@ DEBUG=0, and the app refuses to start on insecure defaults.
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,6 +40,37 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why `key` is too weak for production, or None. Django's deploy check (W009: at least 50 characters, at
+    least 5 distinct ones, not 'django-insecure-') plus an entropy floor: length x Shannon entropy of its
+    character frequencies must reach 128 bits, and at least 3 in 4 of its 3-character runs must differ, so a
+    repeated pattern is refused too."""
+    if len(key) < 50:
+        return f"it has {len(key)} characters (at least 50 needed)"
+    if len(set(key)) < 5:
+        return "it has fewer than 5 distinct characters"
+    if key.startswith("django-insecure-"):
+        return "it is a generated development key (starts with 'django-insecure-')"
+    counts = Counter(key)
+    bits = -sum(n * math.log2(n / len(key)) for n in counts.values())
+    if bits < 128:
+        return f"it is too predictable (about {bits:.0f} bits of entropy, at least 128 needed)"
+    trigrams = [key[i : i + 3] for i in range(len(key) - 2)]
+    if len(set(trigrams)) < 0.75 * len(trigrams):  # a random key repeats almost no 3-character run
+        return "it is too predictable (it repeats itself)"
+    return None
+
+
 DEBUG = env_bool("DEBUG", True)
 EVALSITE_STRICT = env_bool("EVALSITE_STRICT", False)
 
@@ -47,6 +82,11 @@ if not SECRET_KEY:
     SECRET_KEY = _DEV_SECRET_KEY
 elif not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY is the development default; set a real secret when DEBUG is off")
+elif not DEBUG and (_weak := secret_key_problem(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak: {_weak}. Generate one with "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not DEBUG and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
@@ -67,6 +107,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "axes",
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "tasks",
@@ -76,14 +118,24 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Two session cookies: the site's (Lax) and the raters' on /r/ (SameSite=None; Secure), evalsite/middleware.py.
+    "evalsite.middleware.SplitSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "evalsite.rater_errors.RaterErrorPagesMiddleware",  # friendly rater 404/500 pages, DEBUG or not
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "evalsite.middleware.SplitSessionAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After X-Frame-Options: its response pass runs first and exempts the rater pages that MTurk may frame.
+    "evalsite.middleware.EvalsiteCSPMiddleware",
+    "evalsite.middleware.RaterEntryThrottleMiddleware",
+    # Last: turns a login lockout into the 429 answer (evalsite/security.py).
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out credentials before any password check
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "evalsite.urls"
@@ -140,22 +192,102 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 
-# Security headers; production (DEBUG off) also gets secure cookies.
+# Security headers (docs/architecture.md, "Security"); production (DEBUG off) also gets secure cookies,
+# the HTTPS redirect and, once set, HSTS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SAMESITE = "Lax"
+# The CSRF secret lives in the session (the site's, or the rater session on /r/), so rater forms work inside
+# the MTurk frame without a second cross-site cookie; pages take the token from the form, never a cookie.
+CSRF_USE_SESSIONS = True
+CSRF_COOKIE_HTTPONLY = True
+# The rater session cookie (evalsite/middleware.py): Path=/r/, SameSite=None + Secure when cookies are secure.
+RATER_SESSION_COOKIE_NAME = os.environ.get("RATER_SESSION_COOKIE_NAME", "evalsite_rater")
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_SSL_REDIRECT = False
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
+    if env_bool("EVALSITE_TRUST_X_FORWARDED_PROTO", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+# HSTS is sticky in browsers for its whole lifetime: opt in (the production checklist sets 31536000).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Rater pages follow the language cookie inside the MTurk frame too.
+LANGUAGE_COOKIE_SAMESITE = "None" if SESSION_COOKIE_SECURE else "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy on every response (django-csp): scripts only from our static files (a template that
+# needs an inline script uses nonce="{{ request.csp_nonce }}"); no plugins; no framing except rater pages.
+# style-src-attr allows style="" attributes (SVG charts size themselves with one); <style> blocks need the nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-elem": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Hosts allowed to frame rater pages (/r/...): MTurk's worker site and its sandbox (ExternalQuestion HITs).
+EVALSITE_RATER_FRAME_ANCESTORS = env_list(
+    "EVALSITE_RATER_FRAME_ANCESTORS", ["https://worker.mturk.com", "https://workersandbox.mturk.com"]
+)
+# Where a rater page's forms may post besides this site: MTurk's externalSubmit (the HIT completion form).
+EVALSITE_RATER_FORM_ACTIONS = env_list(
+    "EVALSITE_RATER_FORM_ACTIONS", ["https://www.mturk.com", "https://workersandbox.mturk.com"]
+)
+
+# Login lockout (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from one client,
+# that pair is refused for AXES_COOLOFF_MINUTES, on /admin/, the login page and API basic auth alike
+# (429 with Retry-After, evalsite/security.py). Counting per (username, client) means an attacker elsewhere
+# cannot lock the real owner out of their own browser.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "evalsite.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "evalsite.security.client_ip"
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True  # failures are recorded (AccessAttempt, in the admin); successes are not
+# Proxies in front of the app that append to X-Forwarded-For (0: the client is REMOTE_ADDR). Lockouts and
+# throttles key on the client address this gives.
+EVALSITE_TRUSTED_PROXIES = env_int("EVALSITE_TRUSTED_PROXIES", 0)
+# The API schema, Swagger UI and DRF's browsable HTML: owners only, unless opted in (DEBUG opts in).
+EVALSITE_PUBLIC_API_DOCS = env_bool("EVALSITE_PUBLIC_API_DOCS", DEBUG)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "evalsite.security.LockoutBasicAuthentication",
     ],
+    # One throttle for every API view: it picks the scope from the route (evalsite/security.py); 429 + Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["evalsite.security.RouteThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "feedback": os.environ.get("EVALSITE_THROTTLE_FEEDBACK", "120/min"),
+        "owner": os.environ.get("EVALSITE_THROTTLE_OWNER", "600/min"),
+        "rater_entry": os.environ.get("EVALSITE_THROTTLE_RATER_ENTRY", "30/min"),
+        "rater_submit": os.environ.get("EVALSITE_THROTTLE_RATER_SUBMIT", "60/min"),
+        "anonymous": os.environ.get("EVALSITE_THROTTLE_ANONYMOUS", "120/min"),
+    },
+    "NUM_PROXIES": env_int("EVALSITE_TRUSTED_PROXIES", 0),
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "evalsite.security.OwnerOnlyBrowsableNegotiation",
     "DEFAULT_PERMISSION_CLASSES": ["evalsite.permissions.IsOwnerAccount"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "evalsite.errors.exception_handler",
@@ -167,6 +299,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Blind human evaluation of AI model outputs: studies, imports, leaderboards, exports, feedback.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["evalsite.security.ApiDocsPermission"],
     # Swagger UI served from our own static files (drf-spectacular-sidecar): no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -218,6 +351,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},  # one line per login otherwise
 }
 
 # Import limits (tasks/services/imports.py; documented in docs/import-format.md). Each can be overridden

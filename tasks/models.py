@@ -76,6 +76,11 @@ class Study(models.Model):
         OPEN = "open", "Open link"
         INVITE = "invite", "Invited raters only"
 
+    class ImageCanvas(models.TextChoices):
+        OFF = "off", "Keep each image's own size"
+        PAD = "pad", "Scale to fit one canvas, pad the rest"
+        FIT = "fit", "Scale to fill one canvas, crop the rest"
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_studies")
     shared_with = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="shared_studies")
     slug = models.SlugField(max_length=40, unique=True, default=new_slug)
@@ -102,6 +107,17 @@ class Study(models.Model):
     quality_rules = models.JSONField(default=default_quality_rules)
     rater_salt = models.CharField(max_length=64, default=new_salt, editable=False)
     export_worker_ids = models.BooleanField(default=False, help_text="Owner opt-in: exports carry external worker ids.")
+    # Output images are drawn onto one canvas per study, alpha flattened, so size and transparency say nothing
+    # about the system (tasks/services/blinding.py). The canvas is fixed by the first image import unless set.
+    image_canvas = models.CharField(max_length=3, choices=ImageCanvas.choices, default=ImageCanvas.PAD)
+    image_canvas_width = models.PositiveIntegerField(null=True, blank=True)
+    image_canvas_height = models.PositiveIntegerField(null=True, blank=True)
+    leak_findings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Identity-leak scan of what raters see besides outputs (name, instructions, criteria, prompts, "
+        "chat history, gold explanations): [{where, kind, match}], for the owner to review.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     launched_at = models.DateTimeField(null=True, blank=True)
@@ -122,6 +138,9 @@ class Study(models.Model):
                 name="study_status_valid", condition=Q(status__in=["draft", "live", "paused", "closed"])
             ),
             models.CheckConstraint(name="study_modality_valid", condition=Q(modality__in=["text", "image"])),
+            models.CheckConstraint(
+                name="study_image_canvas_valid", condition=Q(image_canvas__in=["off", "pad", "fit"])
+            ),
         ]
 
     def __str__(self) -> str:

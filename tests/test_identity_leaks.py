@@ -18,6 +18,7 @@ from PIL import Image
 
 from tasks.models import Assignment, Study
 from tasks.tests.factories import ComparisonFactory, OutputFactory, PromptFactory, StudyFactory, SystemFactory
+from tests.sessions import csrf_token
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ class Crawler:
         return resp
 
     def post_json(self, url, body, *, csrf=True):
-        headers = {"HTTP_X_CSRFTOKEN": self.client.cookies["csrftoken"].value} if csrf else {}
+        headers = {"HTTP_X_CSRFTOKEN": csrf_token(self.client)} if csrf else {}
         resp = self.client.post(url, json.dumps(body), content_type="application/json", **headers)
         self.seen.append((url, resp))
         return resp

@@ -2,6 +2,7 @@
 translated pages under /r/, with DEBUG on (as `make run` has it) and off."""
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
@@ -72,7 +73,9 @@ def test_images_and_json_endpoints_keep_their_own_errors(settings):
 def test_site_wide_error_templates_without_debug(settings):
     settings.DEBUG = False
     assert_friendly(Client().get("/no/such/page/"), 404, text="Page not found")
-    resp = server_error(RequestFactory().get("/anything/"))
+    request = RequestFactory().get("/anything/")
+    request.session = SessionStore()  # as the session middleware leaves it (the CSRF secret lives in the session)
+    resp = server_error(request)
     assert resp.status_code == 500 and "Something went wrong" in resp.content.decode()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from demo.loader import DEMO_USERNAME, demo_load
 from ratings.models import Judgment, Leaderboard, QualityEvent
@@ -48,7 +48,9 @@ def test_demo_loads_judged_studies_and_is_idempotent(settings, tmp_path):
     assert Study.objects.count() == 2
 
     client = Client()
-    assert client.login(username=DEMO_USERNAME, password=first["password"])
+    # django-axes counts every login, so authenticate() needs the request the password came with
+    login_request = RequestFactory().post("/accounts/login/")
+    assert client.login(request=login_request, username=DEMO_USERNAME, password=first["password"])
     assert client.get(f"/studies/{text.slug}/").status_code == 200
     # a person opening the printed rater link still finds work in both studies
     for study in (text, images):

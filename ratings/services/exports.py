@@ -44,7 +44,29 @@ FORMATS = ("judgments", "preferences", "battles", "leaderboard")
 FILE_TYPES = {"judgments": ("jsonl", "csv"), "preferences": ("jsonl", "csv"), "battles": ("json", "csv")}
 FILE_TYPES["leaderboard"] = ("json", "csv")
 CHUNK = 2000
-CSV_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets evaluate a cell that starts with any of these (Excel, LibreOffice, Google Sheets; DDE via "|";
+# full-width and small forms are folded to ASCII by some of them), also after leading blanks.
+CSV_DANGEROUS_PREFIXES = (
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "\r",
+    "\n",
+    "|",
+    "%",
+    "\uff1d",  # ＝ full-width
+    "\uff0b",  # ＋
+    "\uff0d",  # －
+    "\uff20",  # ＠
+    "\uff5c",  # ｜
+    "\uff05",  # ％
+    "\ufe66",  # ﹦ small
+    "\ufe62",  # ﹢
+    "\ufe63",  # ﹣
+    "\u2212",  # − minus sign
+)
 BATTLE_WINNER = {"a": "model_a", "b": "model_b", "tie": "tie", "both_bad": "tie (bothbad)"}
 
 
@@ -541,8 +563,12 @@ def leaderboard_rows(*, study: Study, filters: ExportFilters) -> Iterator[dict[s
 
 
 def csv_safe(value: Any) -> Any:
-    """Neutralise spreadsheet formula injection: a text cell starting with = + - @ tab or CR gets a leading '."""
-    if isinstance(value, str) and value.startswith(CSV_DANGEROUS_PREFIXES):
+    """Neutralise spreadsheet formula injection (OWASP "CSV injection"): a text cell whose first character, after
+    any spaces, no-break or zero-width spaces, is one a spreadsheet evaluates (= + - @ | % TAB CR LF and their
+    full-width / small forms) gets a leading ', which every spreadsheet shows as text."""
+    if isinstance(value, str) and value.lstrip(" \u00a0\u2007\u202f\u3000\u200b\u200c\u200d\u2060\ufeff").startswith(
+        CSV_DANGEROUS_PREFIXES
+    ):
         return "'" + value
     return value
 

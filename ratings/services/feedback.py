@@ -24,6 +24,7 @@ from django.utils.dateparse import parse_datetime
 
 from evalsite.errors import ApplicationError
 from ratings.models import ApiKey, Feedback
+from tasks.lib import jsonsafe
 from tasks.models import Output, Study, System
 
 KEY_PREFIX = "evk_"
@@ -107,6 +108,9 @@ def _text(event: dict[str, Any], name: str, limit: int) -> str:
         raise _Invalid(name, f"must be a string, got {type(value).__name__}")
     if len(value) > limit:
         raise _Invalid(name, f"is longer than {limit} characters")
+    problem = jsonsafe.text_problem(value)
+    if problem:  # PostgreSQL cannot store it: refuse the event, never answer 500
+        raise _Invalid(name, problem)
     return value
 
 
@@ -120,6 +124,8 @@ def _check_event(event: Any) -> dict[str, Any]:
     event_id = str(event_id).strip()
     if len(event_id) > MAX_EVENT_ID:
         raise _Invalid("event_id", f"is longer than {MAX_EVENT_ID} characters")
+    if jsonsafe.text_problem(event_id):
+        raise _Invalid("event_id", jsonsafe.text_problem(event_id) or "")
     kind = event.get("kind")
     if kind not in KINDS:
         raise _Invalid("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -157,11 +163,16 @@ def _check_event(event: Any) -> dict[str, Any]:
     if raw_ts in (None, ""):
         occurred = timezone.now()
     else:
-        occurred = parse_datetime(raw_ts) if isinstance(raw_ts, str) else None
+        try:
+            occurred = parse_datetime(raw_ts) if isinstance(raw_ts, str) else None
+            if occurred is not None:
+                if timezone.is_naive(occurred):
+                    occurred = timezone.make_aware(occurred, dt.UTC)
+                occurred = occurred.astimezone(dt.UTC)  # year 1 at +05:00 is not a date any database stores
+        except (ValueError, OverflowError):  # well formed but impossible: 2024-02-30, hour 25, ...
+            occurred = None
         if occurred is None:
-            raise _Invalid("timestamp", f"must be an ISO 8601 date-time, got {raw_ts!r}")
-        if timezone.is_naive(occurred):
-            occurred = timezone.make_aware(occurred, dt.UTC)
+            raise _Invalid("timestamp", f"must be an ISO 8601 date-time, got {jsonsafe.printable(repr(raw_ts))[:100]}")
     return {
         "event_id": event_id,
         "kind": kind,
@@ -210,7 +221,16 @@ def feedback_ingest(*, api_key: ApiKey, events: Any) -> dict[str, Any]:
             cleaned.append((index, _check_event(event)))
         except _Invalid as bad:
             event_id = event.get("event_id") if isinstance(event, dict) else None
-            errors.append({"index": index, "event_id": event_id, "field": bad.field, "reason": bad.reason})
+            if not isinstance(event_id, str | int) or isinstance(event_id, bool):
+                event_id = None  # echo back only what the caller can match, and only storable text
+            errors.append(
+                {
+                    "index": index,
+                    "event_id": jsonsafe.printable(str(event_id))[:MAX_EVENT_ID] if event_id is not None else None,
+                    "field": bad.field,
+                    "reason": jsonsafe.printable(bad.reason),
+                }
+            )
 
     systems = dict(System.objects.filter(study=study).values_list("name", "id"))
     output_ids = {c["output"] for _, c in cleaned if c["output"]}

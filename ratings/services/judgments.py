@@ -20,6 +20,7 @@ from django.utils import timezone
 from evalsite.errors import ApplicationError
 from ratings.models import Judgment, JudgmentChoice
 from ratings.services.leaderboard import leaderboard_schedule_recompute
+from tasks.lib import jsonsafe
 from tasks.lib.sides import SCREEN_CHOICES, to_canonical
 from tasks.models import Assignment, Comparison, Rater, Study
 
@@ -91,7 +92,14 @@ def _validate(
         by_canonical = {to_canonical(screen_choice=s, left_side=left_side): v for s, v in values.items()}
         scores[key] = (by_canonical.get("a"), by_canonical.get("b"))
 
+    if rationale is not None and not isinstance(rationale, str):
+        raise ApplicationError("rationale must be text.", code="invalid_rationale", extra={"field": "rationale"})
     rationale = (rationale or "").strip()
+    problem = jsonsafe.text_problem(rationale)
+    if problem:
+        raise ApplicationError(
+            f"The explanation {problem}; please remove it.", code="invalid_rationale", extra={"field": "rationale"}
+        )
     if study.rationale == Study.Rationale.OFF:
         rationale = ""
     needed = (
@@ -128,6 +136,10 @@ def judgment_submit(
 ) -> SubmitResult:
     """Store the rater's answer for their assignment; a resubmission returns the stored Judgment unchanged."""
     now = now or timezone.now()
+    if not isinstance(assignment_public_id, str) or jsonsafe.text_problem(assignment_public_id):
+        raise ApplicationError(
+            "This task does not exist or is not yours.", code="assignment_not_found", status_code=404
+        )
     with transaction.atomic():
         assignment = (
             Assignment.objects.select_for_update(of=("self",))

@@ -232,7 +232,7 @@ def test_owner_page_creates_and_revokes_keys_with_csrf(study):
     url = reverse("owner-feedback", args=[study.slug])
     assert client.post(url, {"name": "x"}).status_code == 403  # no CSRF token
     page = client.get(url)
-    token = page.cookies["csrftoken"].value
+    token = str(page.context["csrf_token"])
     created = client.post(url, {"name": "backend", "csrfmiddlewaretoken": token})
     assert created.status_code == 200
     plaintext = created.context["new_key"].plaintext

@@ -46,6 +46,7 @@ from django.utils import timezone
 
 from evalsite.errors import ApplicationError
 from tasks.models import Assignment, Comparison, Output, OutputReport, Rater, Study
+from tasks.services.blinding import leak_flag
 
 # A repeat is handed out only once the rater has done this many assignments since its original.
 REPEAT_MIN_GAP = 3
@@ -382,7 +383,9 @@ def _output_flag_identity(*, output_id: int, report: OutputReport) -> None:
     output = Output.objects.select_for_update().get(pk=output_id)
     if output.leak_review == Output.LeakReview.EXCLUDED:
         return
-    output.leak_flags = [*output.leak_flags, {"source": "rater_report", "reason": "identity", "report_id": report.pk}]
+    said = report.note.strip() or "reported by a rater as revealing its system"
+    flag = leak_flag(kind="rater_report", match=said, source="rater_report", reason="identity", report_id=report.pk)
+    output.leak_flags = [*output.leak_flags, flag]
     if output.leak_review == Output.LeakReview.CLEAN:
         output.leak_review = Output.LeakReview.FLAGGED
     output.save(update_fields=["leak_flags", "leak_review"])

@@ -5,6 +5,11 @@ row; here rows are plain tuples and the statement is built once. PostgreSQL gets
 `execute_values` (multi-row VALUES pages), SQLite `executemany` (a C loop). Column
 names and value conversion come from the model's own fields, so a renamed field
 cannot silently drift. Database constraints and the same-study triggers still apply.
+
+Callers validate values before they get here (tasks/lib/jsonsafe.py: no NUL, no lone
+surrogate, no non-finite number). As a last line, whatever the raw psycopg2 cursor or
+sqlite3 still refuses is raised as Django's `DataError` / `IntegrityError` (never as a
+driver exception or a bare ValueError), so the caller's transaction handling sees it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import Any
 
-from django.db import connection, models
+from django.db import DataError, connection, models
 
 PAGE_SIZE = 5000
 
@@ -62,14 +67,21 @@ def rows_insert(
                 template = (
                     "(" + ", ".join(["%s"] * len(columns)) + (", " + fixed.replace("%", "%%") if fixed else "") + ")"
                 )
-                execute_values(
-                    raw,
-                    f"INSERT INTO {table} ({names}) VALUES %s",  # noqa: S608
-                    [row[: len(columns)] for row in page],
-                    template=template,
-                    page_size=PAGE_SIZE,
-                )
+                try:
+                    with connection.wrap_database_errors:  # psycopg2.DataError -> django.db.DataError, ...
+                        execute_values(
+                            raw,
+                            f"INSERT INTO {table} ({names}) VALUES %s",  # noqa: S608
+                            [row[: len(columns)] for row in page],
+                            template=template,
+                            page_size=PAGE_SIZE,
+                        )
+                except ValueError as exc:  # psycopg2 refuses NUL in a string before sending anything
+                    raise DataError(str(exc)) from exc
             else:
                 placeholders = ", ".join(["%s"] * len(page[0]))
-                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", page)  # noqa: S608
+                try:
+                    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", page)  # noqa: S608
+                except UnicodeEncodeError as exc:  # sqlite3 cannot encode a lone surrogate
+                    raise DataError(str(exc)) from exc
     return total

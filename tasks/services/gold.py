@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import random
 from typing import Any
 
 from django.db import transaction
 
 from evalsite.errors import ApplicationError
+from tasks.lib import jsonsafe
 from tasks.models import CHOICES, Assignment, Comparison, Output, Study
+from tasks.services.blinding import study_leak_rescan
 
 GOLD_FIELDS = {"prompt_id", "system_a", "system_b", "answer", "explanation"}
 
@@ -97,7 +98,13 @@ def _outputs_for(study: Study, prompt_id: str, system_a: str, system_b: str) -> 
 def _mark_errors(study: Study, row: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, Any]]:
     errors: list[tuple[str, str]] = []
     for field in sorted(set(row) - GOLD_FIELDS):
-        errors.append((field, "unknown field"))
+        errors.append((jsonsafe.printable(str(field)), "unknown field"))
+    for field in sorted(set(row) & GOLD_FIELDS):
+        unstorable = jsonsafe.value_problem(row[field])
+        if unstorable:
+            errors.append((field, unstorable[1]))
+    if errors:
+        return errors, {}
     for field in ("prompt_id", "system_a", "system_b"):
         value = row.get(field)
         if isinstance(value, int) and not isinstance(value, bool) and field == "prompt_id":
@@ -150,7 +157,9 @@ def gold_mark(
             code="invalid_gold",
             extra={"fields": {field: [message] for field, message in errors}},
         )
-    return gold_store(study=study, **clean)
+    comparison = gold_store(study=study, **clean)
+    study_leak_rescan(study=study, parts={"gold"})  # the explanation is shown to raters after they answer
+    return comparison
 
 
 @transaction.atomic
@@ -166,6 +175,7 @@ def gold_unmark(*, study: Study, comparison_public_id: str) -> None:
         comparison.save(update_fields=["active"])
     else:
         comparison.delete()
+    study_leak_rescan(study=study, parts={"gold"})
 
 
 def _gold_rows(data: bytes, file_format: str) -> list[tuple[int, Any]]:
@@ -180,23 +190,34 @@ def _gold_rows(data: bytes, file_format: str) -> list[tuple[int, Any]]:
         ) from exc
     rows: list[tuple[int, Any]] = []
     if file_format == "csv":
-        reader = csv.DictReader(io.StringIO(text))
-        for row in reader:
-            clean = {k: v for k, v in row.items() if k is not None and v not in ("", None)}
-            answer = clean.get("answer")
-            if isinstance(answer, str) and answer.strip().startswith("{"):
-                try:
-                    clean["answer"] = json.loads(answer)
-                except json.JSONDecodeError:
-                    pass
-            rows.append((reader.line_num, clean))
+        # strict: an unterminated or stray quote is reported, never swallowed into a cell.
+        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+        start = 2
+        try:
+            for row in reader:
+                clean = {k: v for k, v in row.items() if k is not None and v not in ("", None)}
+                if None in row:
+                    clean["(extra cells)"] = row[None]
+                answer = clean.get("answer")
+                if isinstance(answer, str) and answer.strip().startswith("{"):
+                    try:
+                        clean["answer"] = jsonsafe.loads(answer)
+                    except jsonsafe.JsonRejected as exc:
+                        rows.append((start, exc))
+                        start = reader.line_num + 1
+                        continue
+                rows.append((start, clean))
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            hint = " (a quoted cell is never closed)" if "end of data" in str(exc) else ""
+            rows.append((start, jsonsafe.JsonRejected("bad_csv", f"Malformed CSV: {exc}{hint}")))
         return rows
     for number, raw_line in enumerate(text.split("\n"), start=1):
         if not raw_line.strip():
             continue
         try:
-            rows.append((number, json.loads(raw_line)))
-        except json.JSONDecodeError as exc:
+            rows.append((number, jsonsafe.loads(raw_line)))
+        except jsonsafe.JsonRejected as exc:
             rows.append((number, exc))
     return rows
 
@@ -212,8 +233,9 @@ def gold_import(*, study: Study, data: bytes, file_format: str = "jsonl") -> dic
     marks: list[dict[str, Any]] = []
     seen: dict[tuple[str, frozenset[str]], int] = {}
     for line, row in _gold_rows(data, file_format):
-        if isinstance(row, json.JSONDecodeError):
-            errors.append({"line": line, "field": None, "code": "bad_json", "message": f"Not JSON: {row.msg}."})
+        if isinstance(row, jsonsafe.JsonRejected):
+            message = row.message if row.code == "bad_csv" else f"Not valid JSON: {row.message}"
+            errors.append({"line": line, "field": None, "code": row.code, "message": f"{message}."})
             continue
         if not isinstance(row, dict):
             errors.append(
@@ -245,4 +267,5 @@ def gold_import(*, study: Study, data: bytes, file_format: str = "jsonl") -> dic
         raise ApplicationError("The gold file has no rows.", code="empty_file")
     for mark in marks:
         gold_store(study=study, **mark)
+    study_leak_rescan(study=study, parts={"gold"})
     return {"gold_marked": len(marks)}

@@ -19,6 +19,7 @@ import io
 import json
 import secrets
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -30,8 +31,17 @@ from django.utils import timezone
 
 from evalsite.errors import ApplicationError
 from evalsite.jobqueue import job_enqueue
+from tasks.lib import jsonsafe
 from tasks.models import ImportJob, Output, Prompt, Study, System
-from tasks.services.blinding import ImageRejected, LeakScanner, image_blind, image_store, images_delete
+from tasks.services.blinding import (
+    ImageRejected,
+    LeakScanner,
+    image_blind,
+    image_store,
+    images_delete,
+    outputs_rescan,
+    study_leak_rescan,
+)
 from tasks.services.bulk import rows_insert
 from tasks.services.gold import gold_answer_clean, gold_store
 from tasks.services.pairing import public_ids
@@ -79,7 +89,9 @@ class _Errors:
         if len(self.items) >= self.limit:
             self.truncated = True
             return
-        self.items.append({"line": line, "field": field_name, "code": code, "message": message})
+        # Echoed values never carry a NUL or a lone surrogate into the JSON answer or ImportJob.errors.
+        field_name = jsonsafe.printable(field_name) if field_name is not None else None
+        self.items.append({"line": line, "field": field_name, "code": code, "message": jsonsafe.printable(message)})
 
     def raise_if_any(self, message: str = "Import rejected") -> None:
         if self.items:
@@ -113,11 +125,6 @@ def count_lines(data: bytes) -> int:
 # ------------------------------------------------------------------ parsing
 
 
-def _no_constants(name: str) -> Any:
-    """NaN and Infinity are not JSON (PostgreSQL's jsonb refuses them): reject them at parse time."""
-    raise ValueError(f"{name} is not allowed")
-
-
 def _records_jsonl(data: bytes, errors: _Errors) -> list[tuple[int, dict[str, Any]]]:
     records: list[tuple[int, dict[str, Any]]] = []
     if data.startswith(b"\xef\xbb\xbf"):
@@ -131,12 +138,9 @@ def _records_jsonl(data: bytes, errors: _Errors) -> list[tuple[int, dict[str, An
             errors.add(number, None, "bad_utf8", f"Not valid UTF-8 (byte {exc.start + 1} of the line).")
             continue
         try:
-            obj = json.loads(text, parse_constant=_no_constants)
-        except json.JSONDecodeError as exc:
-            errors.add(number, None, "bad_json", f"Not valid JSON: {exc.msg} (column {exc.colno}).")
-            continue
-        except ValueError as exc:
-            errors.add(number, None, "bad_json", f"Not valid JSON: {exc}.")
+            obj = jsonsafe.loads(text)
+        except jsonsafe.JsonRejected as exc:
+            errors.add(number, None, exc.code, f"Not valid JSON: {exc.message}.")
             continue
         if not isinstance(obj, dict):
             errors.add(number, None, "not_object", "Each line must be one JSON object.")
@@ -151,10 +155,14 @@ def _records_csv(data: bytes, errors: _Errors) -> list[tuple[int, dict[str, Any]
     except UnicodeDecodeError as exc:
         errors.add(data[: exc.start].count(b"\n") + 1, None, "bad_utf8", "Not valid UTF-8.")
         return []
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: an unterminated quote or a stray quote is an error, never silently swallowed into a cell.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
-    except (StopIteration, csv.Error):
+    except StopIteration:
+        return []
+    except csv.Error as exc:
+        errors.add(1, None, "bad_csv", f"Malformed CSV header: {exc}.")
         return []
     header = [name.strip() for name in header]
     for name in header:
@@ -170,7 +178,8 @@ def _records_csv(data: bytes, errors: _Errors) -> list[tuple[int, dict[str, Any]
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.add(start, None, "bad_csv", f"Malformed CSV: {exc}.")
+            hint = " (a quoted cell is never closed)" if "end of data" in str(exc) else ""
+            errors.add(start, None, "bad_csv", f"Malformed CSV: {exc}{hint}.")
             break
         line = start
         start = reader.line_num + 1
@@ -189,9 +198,9 @@ def _records_csv(data: bytes, errors: _Errors) -> list[tuple[int, dict[str, Any]
                     obj[name] = [tag.strip() for tag in stripped.split(";") if tag.strip()]
                     continue
                 try:
-                    obj[name] = json.loads(stripped, parse_constant=_no_constants)
-                except ValueError as exc:
-                    errors.add(line, name, "bad_json", f"Column {name} must hold JSON: {exc}.")
+                    obj[name] = jsonsafe.loads(stripped)
+                except jsonsafe.JsonRejected as exc:
+                    errors.add(line, name, exc.code, f"Column {name} must hold JSON: {exc.message}.")
                     continue
             else:
                 obj[name] = cell
@@ -228,6 +237,17 @@ def _safe_member(path: str) -> bool:
 
 def _line_parse(number: int, obj: dict[str, Any], modality: str, errors: _Errors) -> _Line | None:
     before = len(errors.items)
+    # What PostgreSQL cannot store (NUL, lone surrogates, non-finite numbers) or Python cannot walk
+    # (deep nesting) is refused here, per field, before any other check looks at the value.
+    for name, value in obj.items():
+        if jsonsafe.text_problem(name):
+            errors.add(number, name, "bad_character", f"The field name {name!r} is not plain text.")
+            continue
+        problem = jsonsafe.value_problem(value)
+        if problem:
+            errors.add(number, name, problem[0], f"{name}: {problem[1]}.")
+    if len(errors.items) > before:
+        return None
     for name in obj:
         if name not in FIELDS:
             errors.add(number, name, "unknown_field", f"Unknown field {name!r}; known fields: {', '.join(FIELDS)}.")
@@ -359,9 +379,26 @@ def _zip_open(data: bytes, errors: _Errors) -> zipfile.ZipFile | None:
 
 
 def _zip_read(archive: zipfile.ZipFile, name: str) -> bytes:
-    """Read one entry, never more than the image size limit (+1 to detect overflow), whatever the header says."""
-    with archive.open(name) as handle:
-        return handle.read(settings.EVALSITE_IMAGE_MAX_BYTES + 1)
+    """Read one entry, never more than the image size limit (+1 to detect overflow), whatever the header says.
+
+    A damaged entry (bad CRC, a size in the header that is not the real one, truncated or corrupt
+    deflate data, a local header that disagrees with the directory) or one compressed with a method
+    Python cannot read is refused as ImageRejected("zip_entry_invalid").
+    """
+    try:
+        with archive.open(name) as handle:
+            data = handle.read(settings.EVALSITE_IMAGE_MAX_BYTES + 1)
+            if len(data) <= settings.EVALSITE_IMAGE_MAX_BYTES:
+                handle.read(1)  # at the end of the entry: this is where zipfile checks the CRC and the size
+            return data
+    except NotImplementedError as exc:
+        raise ImageRejected(
+            "zip_entry_invalid", f"the zip entry uses a compression method that is not supported ({exc})."
+        ) from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError) as exc:
+        raise ImageRejected(
+            "zip_entry_invalid", f"the zip entry is damaged ({exc}): bad CRC, wrong size or corrupt data."
+        ) from exc
 
 
 # ------------------------------------------------------------------ the import
@@ -488,6 +525,11 @@ def _validate(
         if parsed.prompt_id in new_prompt_ids and first is parsed and first.prompt_image:
             refs.setdefault(first.prompt_image, []).append((parsed.line, "prompt_image"))
     blinded: dict[str, tuple[str, int, int]] = {}
+    # Output images go onto the study's one canvas (Study.image_canvas): the first one fixes its size
+    # unless the owner set it. Prompt images are shown with both sides and keep their own size.
+    canvas_mode = study.image_canvas if study.modality == Study.Modality.IMAGE else Study.ImageCanvas.OFF
+    canvas_size: tuple[int | None, int | None] = (study.image_canvas_width, study.image_canvas_height)
+    new_canvas: tuple[int, int] | None = None
     if refs:
         archive = _zip_open(images, errors) if images is not None else None
         if images is None:
@@ -501,9 +543,10 @@ def _validate(
                 if path not in members:
                     errors.add(line, name, "image_missing", f"{path!r} is not in the images zip.")
                     continue
-                raw = _zip_read(archive, path)
+                is_output = any(use == "image" for _, use in uses)
+                canvas = (canvas_mode, *canvas_size) if is_output and canvas_mode != Study.ImageCanvas.OFF else None
                 try:
-                    image = image_blind(raw)
+                    image = image_blind(_zip_read(archive, path), canvas=canvas)
                 except ImageRejected as exc:
                     errors.add(line, name, exc.code, f"{path!r}: {exc.message}")
                     continue
@@ -511,6 +554,8 @@ def _validate(
                     continue  # validate the rest, but store nothing once anything failed
                 stored.append(image_store(image=image))
                 blinded[path] = (stored[-1], image.width, image.height)
+                if canvas is not None and canvas_size[0] is None:
+                    canvas_size = new_canvas = (image.width, image.height)
     if progress:
         progress(len(records))
     return {
@@ -522,6 +567,7 @@ def _validate(
         "existing_systems": existing_systems,
         "blinded": blinded,
         "gold_marks": gold_marks,
+        "new_canvas": new_canvas,
     }
 
 
@@ -531,6 +577,9 @@ def _write(*, study: Study, plan: dict[str, Any]) -> dict[str, int]:
     blinded: dict[str, tuple[str, int, int]] = plan["blinded"]
     system_names = {parsed.system for parsed in plan["lines"]}
     new_systems = sorted(system_names - set(plan["existing_systems"]))
+    if plan.get("new_canvas") and study.image_canvas_width is None:
+        study.image_canvas_width, study.image_canvas_height = plan["new_canvas"]
+        study.save(update_fields=["image_canvas_width", "image_canvas_height"])
     System.objects.bulk_create([System(study=study, name=name) for name in new_systems], batch_size=BATCH_SIZE)
     system_ids = dict(System.objects.filter(study=study).values_list("name", "id"))
 
@@ -594,6 +643,16 @@ def _write(*, study: Study, plan: dict[str, Any]) -> dict[str, int]:
         constants={"study": study.pk, "created_at": now},
     )
 
+    # Names this import adds are looked for in the outputs imported before (whose scan could not know them),
+    # and everything else raters read (study name, instructions, criteria, prompts, chat, gold) is rescanned.
+    earlier_flagged = 0
+    if new_systems and plan["existing_systems"]:
+        earlier_flagged = outputs_rescan(
+            study=study,
+            system_names=new_systems,
+            exclude_ids=Output.objects.filter(study=study, created_at=now).values_list("pk", flat=True),
+        )
+
     marks = plan["gold_marks"]
     if marks:
         by_pair = {
@@ -613,6 +672,7 @@ def _write(*, study: Study, plan: dict[str, Any]) -> dict[str, int]:
                 answer=mark["answer"],
                 explanation=mark["explanation"].strip(),
             )
+    study_leak_rescan(study=study)
     return {
         "lines": plan["records"],
         "systems_created": len(new_systems),
@@ -622,6 +682,7 @@ def _write(*, study: Study, plan: dict[str, Any]) -> dict[str, int]:
         "images_stored": len(blinded),
         "flagged": flagged,
         "gold_marked": len(marks),
+        "earlier_outputs_flagged": earlier_flagged,
     }
 
 

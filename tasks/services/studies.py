@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from evalsite.errors import ApplicationError
 from tasks.models import Study
+from tasks.services.blinding import study_leak_rescan
 from tasks.services.pairing import pairing_generate
 
 # Fields an owner may set (through the pages or the API), in display order.
@@ -40,6 +41,9 @@ EDITABLE_FIELDS = (
     "completion_code",
     "completion_redirect_url",
     "gold_feedback",
+    "image_canvas",
+    "image_canvas_width",
+    "image_canvas_height",
 )
 
 # Settings that change the meaning of collected data: frozen once the study has left draft.
@@ -49,7 +53,8 @@ EDITABLE_FIELDS = (
 # completion settings, gold feedback) only steer how further work is handed out.
 FROZEN_ONCE_LIVE = frozenset({"modality", "criteria", "likert_scale", "pairing", "pairs_per_prompt", "repeat_rate"})
 # Once any output was imported, the modality cannot change even in draft (outputs are text or images).
-FROZEN_ONCE_DATA = frozenset({"modality"})
+FROZEN_ONCE_DATA = frozenset({"modality", "image_canvas", "image_canvas_width", "image_canvas_height"})
+MAX_CANVAS_SIDE = 4096
 
 CRITERION_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_CRITERIA = 12
@@ -176,6 +181,19 @@ def study_validate(*, values: dict[str, Any]) -> dict[str, list[str]]:
             err("completion_redirect_url", "At most 500 characters.")
     if not isinstance(values.get("gold_feedback"), bool):
         err("gold_feedback", "Must be true or false.")
+    if values.get("image_canvas") not in Study.ImageCanvas.values:
+        err("image_canvas", "Choose off, pad or fit.")
+    sides = [values.get("image_canvas_width"), values.get("image_canvas_height")]
+    for field, side in zip(("image_canvas_width", "image_canvas_height"), sides, strict=True):
+        if side is not None and (
+            isinstance(side, bool) or not isinstance(side, int) or not 16 <= side <= MAX_CANVAS_SIDE
+        ):
+            err(
+                field,
+                f"Leave empty (the first image sets it) or a whole number of pixels from 16 to {MAX_CANVAS_SIDE}.",
+            )
+    if (sides[0] is None) != (sides[1] is None):
+        err("image_canvas_width", "Give both canvas width and height, or neither.")
     return errors
 
 
@@ -202,6 +220,7 @@ def study_create(*, owner: Any, name: str, **settings: Any) -> Study:
         raise ApplicationError("Invalid study settings.", code="invalid_settings", extra={"fields": errors})
     study = Study(owner=owner, **values)
     study.save()
+    study_leak_rescan(study=study, parts={"study"})  # the name is on every rater page
     return study
 
 
@@ -242,6 +261,7 @@ def study_update(*, study: Study, **changes: Any) -> Study:
     for field in EDITABLE_FIELDS:
         setattr(study, field, values[field])
     study.save()
+    study_leak_rescan(study=study, parts={"study"})
     return study
 
 

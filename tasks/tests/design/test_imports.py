@@ -166,6 +166,7 @@ def test_reimport_is_idempotent_and_adds_new_prompts_and_systems(draft_text_stud
         "images_stored": 0,
         "flagged": 0,
         "gold_marked": 0,
+        "earlier_outputs_flagged": 0,
     }
     assert Output.objects.filter(study=draft_text_study).count() == 9
     assert Prompt.objects.filter(study=draft_text_study).count() == 3

@@ -394,3 +394,31 @@ def test_language_switch_and_likert_rationale_controls():
     assert resp.status_code == 302
     html = client.get(reverse("rater-task", args=[study.slug])).content.decode()
     assert "理由（必填）" in html and "键盘快捷键" in html
+
+
+@pytest.mark.parametrize("quota", [None, 3])
+def test_progress_never_passes_its_target_and_the_done_page_adds_up(quota):
+    """Check items (gold) come on top of regular work: the count shows N of N at the end, never N+1 of N,
+    and the done page says how many pairs and how many check items, which add up to what was submitted."""
+    study = StudyFactory(gold_rate=1.0, quota_per_rater=quota, redundancy=1)  # the gold item comes first
+    ComparisonFactory(study=study, kind="gold", gold_answers={"overall": "a"})
+    for _ in range(3):
+        ComparisonFactory(study=study)
+    client = csrf_client()
+    start(client, study)
+    submitted = 0
+    while (resp := client.get(reverse("rater-task", args=[study.slug]))).status_code == 200:
+        progress = resp.context["progress"]
+        assert progress["done"] < progress["target"]  # an item on screen is not done yet: never "N of N" here
+        body = post_json(client, resp.context["config"]["submitUrl"], {"choices": {"overall": "tie"}}).json()
+        submitted += 1
+        assert body["progress"]["done"] <= body["progress"]["target"]
+    assert resp["Location"] == reverse("rater-done", args=[study.slug])
+    assert body["progress"]["done"] == body["progress"]["target"]  # the last item ends on "N of N"
+    done = client.get(resp["Location"])
+    regular, checks = done.context["progress"]["regular"], done.context["progress"]["checks"]
+    assert regular + checks == submitted
+    html = done.content.decode()
+    assert f"You judged {regular} pair" in html
+    assert (f"You also answered {checks} check item" in html) is bool(checks)
+    assert checks == 1

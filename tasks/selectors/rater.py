@@ -47,21 +47,45 @@ def session_rater_or_error(*, session: Any, slug: str) -> Rater:
 
 
 def rater_progress(*, rater: Rater) -> dict[str, Any]:
-    """Done (submitted) count, the target (quota, else every regular comparison) and running gold accuracy."""
+    """Done and target, as the rater reads them ("Done: 7 of 40"), and the running gold accuracy.
+
+    With a quota, every submitted item counts and the target is the quota (the engine stops there).
+    Without one, the count is of regular items only (check items — gold and repeats — come on top and
+    never outlast regular work) and the target is what this rater could still get: the regular items
+    already done plus the active ones below redundancy that the rater has not had (or holds now). So the count never
+    passes the target and the last item shows "N of N".
+    """
     study = rater.study
     # The reverse lookup `judgment__...` reads ratings' table through the ORM; tasks imports nothing from ratings.
     agg = Assignment.objects.filter(rater=rater, status=Assignment.Status.SUBMITTED).aggregate(
         done=Count("pk"),
+        regular=Count("pk", filter=Q(comparison__kind=Comparison.Kind.REGULAR)),
         gold_total=Count("pk", filter=Q(comparison__kind=Comparison.Kind.GOLD)),
         gold_correct=Count("pk", filter=Q(comparison__kind=Comparison.Kind.GOLD, judgment__gold_correct=True)),
     )
-    target = study.quota_per_rater
-    if target is None:
-        target = Comparison.objects.filter(study=study, kind=Comparison.Kind.REGULAR, active=True).count()
+    if study.quota_per_rater is not None:
+        done, target = agg["done"], study.quota_per_rater
+    else:
+        done = agg["regular"]
+        open_items = (
+            Comparison.objects.filter(
+                study=study, kind=Comparison.Kind.REGULAR, active=True, judgment_count__lt=study.redundancy
+            )
+            # the item on screen (the rater's lease) still counts; anything the rater had otherwise never comes back
+            .exclude(
+                pk__in=Assignment.objects.filter(rater=rater)
+                .exclude(status=Assignment.Status.LEASED)
+                .values("comparison_id")
+            )
+            .count()
+        )
+        target = done + open_items
     gold_total = agg["gold_total"]
     return {
-        "done": agg["done"],
-        "target": max(target, agg["done"]),
+        "done": done,
+        "target": max(target, done),
+        "regular": agg["regular"],
+        "checks": agg["done"] - agg["regular"],
         "gold_total": gold_total,
         "gold_correct": agg["gold_correct"],
         "gold_accuracy": (agg["gold_correct"] / gold_total) if gold_total else None,

@@ -13,6 +13,7 @@ import http.server
 import os
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
@@ -31,7 +32,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
   window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " at " + e.sourceFile + ":" + e.lineNumber);
 });
 """
-PARENT_PORT = 8301  # this helper's port range is 8300-8399
 
 
 class Browser:
@@ -144,9 +144,16 @@ def test_no_csp_violation_on_owner_and_rater_pages(live_server, settings):
     assert Judgment.objects.filter(study=live).count() == 1
 
 
+@dataclass
+class ParentSite:
+    pages: dict[str, str]
+    origin: str
+
+
 @pytest.fixture
-def parent_site() -> Iterator[dict[str, str]]:
-    """A tiny web server on 127.0.0.1 (another site than the live server's localhost) serving framing pages."""
+def parent_site() -> Iterator[ParentSite]:
+    """A tiny web server on 127.0.0.1 (another site than the live server's localhost) serving framing pages,
+    on a free port the system picks (never a fixed one another process may hold)."""
     pages: dict[str, str] = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -160,11 +167,11 @@ def parent_site() -> Iterator[dict[str, str]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", PARENT_PORT), Handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield pages
+        yield ParentSite(pages=pages, origin=f"http://127.0.0.1:{server.server_address[1]}")
     finally:
         server.shutdown()
         server.server_close()
@@ -179,7 +186,7 @@ def frame_page(src: str) -> str:
 def test_rater_page_works_inside_a_cross_site_frame_and_owner_pages_refuse_it(live_server, settings, parent_site):
     from playwright.sync_api import sync_playwright
 
-    parent_origin = f"http://127.0.0.1:{PARENT_PORT}"
+    parent_origin = parent_site.origin
     settings.EVALSITE_RATER_FRAME_ANCESTORS = [parent_origin]
     settings.SESSION_COOKIE_SECURE = True  # rater cookie SameSite=None; Secure, as under HTTPS (localhost is secure)
     settings.LANGUAGE_COOKIE_SAMESITE = "None"
@@ -187,8 +194,8 @@ def test_rater_page_works_inside_a_cross_site_frame_and_owner_pages_refuse_it(li
     ComparisonFactory(study=study, output_a__text="One.", output_b__text="Two.")
     base = live_server.url
     assert "localhost" in base
-    parent_site["/hit"] = frame_page(f"{base}/r/{study.slug}/?workerId=W1&assignmentId=A1&hitId=H1")
-    parent_site["/owner"] = frame_page(f"{base}/accounts/login/")
+    parent_site.pages["/hit"] = frame_page(f"{base}/r/{study.slug}/?workerId=W1&assignmentId=A1&hitId=H1")
+    parent_site.pages["/owner"] = frame_page(f"{base}/accounts/login/")
     with sync_playwright() as pw:
         browser = Browser(pw)
         try:
@@ -230,11 +237,11 @@ def test_rater_page_refuses_a_frame_from_an_unlisted_site(live_server, settings,
     settings.EVALSITE_RATER_FRAME_ANCESTORS = ["https://worker.mturk.com", "https://workersandbox.mturk.com"]
     study = StudyFactory(instructions="Judge.")
     ComparisonFactory(study=study)
-    parent_site["/evil"] = frame_page(f"{live_server.url}/r/{study.slug}/?pid=someone")
+    parent_site.pages["/evil"] = frame_page(f"{live_server.url}/r/{study.slug}/?pid=someone")
     with sync_playwright() as pw:
         browser = Browser(pw)
         try:
-            browser.visit(f"http://127.0.0.1:{PARENT_PORT}/evil")
+            browser.visit(f"{parent_site.origin}/evil")
             browser.page.wait_for_timeout(500)
             child = next(f for f in browser.page.frames if f is not browser.page.main_frame)
             assert child.locator("#consent-button").count() == 0

@@ -34,13 +34,30 @@ and scores across components are not comparable. Bootstrap rounds use the same
 that happens to break the condition stays finite (its far-out value then widens
 that system's interval, which is the honest answer).
 
-Fitting: Newton's method on the (K x K) Hessian; gauge fixed by the ``11ᵀ/K``
-term when λ = 0. Bootstrap (Efron 1979; FastChat resamples the same way):
-multinomial resampling of the cell counts, which is exactly resampling the
-judgments with replacement; all rounds are solved at once by chord-Newton
-iterations (the point fit's Hessian, factorised once, is reused for every
-round, warm-started at the point estimate), with a full batched Newton
-fallback for rounds that have not converged.
+Fitting: Newton's method on the (K x K) Hessian with backtracking; gauge fixed by the ``11ᵀ/K`` term when
+λ = 0.
+
+Leaderboards with honest uncertainty (issue 15) go through `bradley_terry_intervals` on `Cells` — counts
+that carry cluster ids (rater, prompt, ranking …) and optional fractional per-judgment weights:
+
+* `comparison_groups` ranks only the largest strongly connected group, where the exact MLE exists; systems
+  with only wins or only losses against it are *unbounded* and systems never ordered against it *not
+  comparable* — they get no score and no rank instead of a number set by the prior;
+* `bootstrap_cells` resamples single judgments (multinomial, as FastChat), whole clusters (Davison &
+  Hinkley 1997 §3.8) or crossed clusterings with a product of independent multiplicities (Owen 2007,
+  "The pigeonhole bootstrap"); a round weighs a cell ``count × weight × Π multiplicities``;
+* the cluster bootstraps' spread is rescaled to the cluster-robust (sandwich) variance — for two-way the
+  multiway variance of Cameron, Gelbach & Miller (2011), since the pigeonhole's counts the judgment-level
+  variance up to three times — and widened by ``t_{G−1}/z`` for few clusters (`cluster_spread_factor`);
+  bench/bench_coverage.py and docs/leaderboards.md show why;
+* percentile score intervals and rank intervals (`rank_intervals`) from the same rounds.
+
+Solving the rounds: all rounds of a block are solved together by chord-Newton (the point fit's Hessian,
+inverted once, reused for every round and iteration, warm-started at the point estimate; a round stops when
+its estimated remaining error is below the tolerance), on a sparse pair ↔ system incidence (gathers and
+segment sums, never a dense pairs × systems matrix), with a float64 Newton fallback for rounds that do not
+contract. Memory is bounded by working in blocks of rounds (`_BLOCK_ELEMENTS`), so 1,000 systems need no
+dense (rounds × K × K) or (pairs × K) arrays.
 """
 
 from __future__ import annotations
@@ -221,15 +238,6 @@ def _expit(x: np.ndarray) -> np.ndarray:
         y = np.exp(-x)
     y += 1.0
     return np.reciprocal(y, out=y)
-
-
-def _incidence(table: PairTable) -> np.ndarray:
-    """Dense (pairs x systems) matrix with +1 at the left system and -1 at the right one."""
-    b = np.zeros((table.left.size, table.n_systems))
-    rows = np.arange(table.left.size)
-    b[rows, table.left] = 1.0
-    b[rows, table.right] = -1.0
-    return b
 
 
 def _gradient(theta: np.ndarray, pairs: tuple[np.ndarray, ...], lam) -> np.ndarray:
@@ -1259,6 +1267,10 @@ def bradley_terry_intervals(
         raise ValueError(f"anchor system {anchor} is not in the ranked group (status {groups.status[anchor]!r})")
     idx = np.flatnonzero(main)
     sub = ranked_cells(cells, main)
+    # a clustering with a single cluster (one prompt, one rater) cannot be resampled: it is left out, and the
+    # method label says what was done
+    names = tuple(name for name in names if sub.n_clusters[name] >= 2)
+    correct = correct and len(names) > 0
     table = sub.table()
     fit = fit_bradley_terry(table, prior_strength=0.0)
     theta_b = bootstrap_cells(sub, fit, resample=names, rounds=rounds, seed=seed, workers=workers, chunk=chunk)
@@ -1297,7 +1309,7 @@ def bradley_terry_intervals(
         status=groups.status,
         method=method_label(names, corrected=correct),
         resample=names,
-        n_clusters=dict(sub.n_clusters) if names else {},
+        n_clusters={name: sub.n_clusters[name] for name in names},
         level=level,
         rounds=rounds,
         scale="anchored" if anchor is not None else "centred",

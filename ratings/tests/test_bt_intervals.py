@@ -333,3 +333,13 @@ def test_bad_inputs_are_clear_errors() -> None:
     with pytest.raises(ValueError, match="level must lie strictly between 0 and 1"):
         bt.bradley_terry_intervals(cells, resample="rater", level=95)
     assert bt.bradley_terry_intervals(cells, resample="rater", rounds=20).method == "rater"
+
+
+def test_a_single_prompt_is_not_resampled_and_the_method_says_so() -> None:
+    rng = np.random.default_rng(13)
+    i, j, o, r, _ = _crowd_cells(rng, k=4, n=500)
+    cells = bt.make_cells(i, j, o, n_systems=4, clusters={"rater": r, "prompt": np.zeros(i.size, dtype=int)})
+    res = bt.bradley_terry_intervals(cells, resample="two_way", rounds=100, seed=0)
+    by_rater = bt.bradley_terry_intervals(cells, resample="rater", rounds=100, seed=0)
+    assert res.method == "rater" and res.resample == ("rater",) and res.n_clusters == {"rater": 12}
+    assert np.all(np.isfinite(res.lower)) and np.allclose(res.lower, by_rater.lower)

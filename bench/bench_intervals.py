@@ -82,7 +82,7 @@ def child(args: argparse.Namespace) -> None:
             clusters={"rater": data["rater"], "prompt": data["prompt"]},
         )
         t0, c0 = time.perf_counter(), time.process_time()  # from cells, as the service will hold them
-        res = bt.bradley_terry_intervals(cells, resample=args.method, rounds=args.rounds, seed=0)
+        res = bt.bradley_terry_intervals(cells, resample=args.method, rounds=args.rounds, seed=0, workers=args.workers)
         extra = {"ranked": int((res.status == "ranked").sum()), "mean_width": float(np.nanmean(res.upper - res.lower))}
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -92,7 +92,7 @@ def child(args: argparse.Namespace) -> None:
 def measure(impl: str, k: int, method: str, ns: argparse.Namespace, reference_file: str) -> dict:
     cmd = [sys.executable, __file__, "--child", "--impl", impl, "--k", str(k), "--method", method,
            "--rounds", str(ns.rounds), "--judgments", str(ns.judgments), "--seed", str(ns.seed),
-           "--reference-file", reference_file]  # fmt: skip
+           "--reference-file", reference_file, "--workers", str(ns.workers)]  # fmt: skip
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=REPO_ROOT).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -106,6 +106,9 @@ def main() -> None:
     parser.add_argument("--judgments", type=int, default=1_500_000)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="bootstrap processes of the new code (product default 1)"
+    )
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--impl", default="new", help=argparse.SUPPRESS)
@@ -124,7 +127,8 @@ def main() -> None:
         fh.write(source)
         reference_file = fh.name
     started = dt.datetime.now(dt.UTC)
-    print(f"# {args.judgments:,} judgments, {args.rounds} rounds, {N_RATERS:,} raters, {N_PROMPTS:,} prompts;"
+    print(f"# {args.judgments:,} judgments, {args.rounds} rounds, {N_RATERS:,} raters, {N_PROMPTS:,} prompts,"
+          f" new code with {args.workers} bootstrap process(es);"
           f" {started:%Y-%m-%d %H:%M} UTC, load {os.getloadavg()}", flush=True)  # fmt: skip
     print("| systems | code | method | wall s | CPU s | peak RSS MiB | ratio to reference (wall) | load (1 min) |")
     print("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |")

@@ -33,6 +33,8 @@ def main() -> int:
         ratings += ["--postgres", postgres.rsplit("/", 1)[0] + "/evalsite_ratings_bench"]
     failures = 0
     failures += run(ratings) != 0
+    failures += run(["bench/bench_intervals.py"]) != 0  # 130/500/1,000 systems against the code before issue 15
+    failures += run(["bench/bench_coverage.py"]) != 0  # about an hour on 2 cores: 5 designs × 200 crowds
     failures += run(["bench/bench_agreement.py"]) != 0
     failures += run(["bench/bench_launch.py"], env={"DATABASE_URL": ""}) != 0
     scratch = tempfile.mkdtemp(prefix="evalsite-bench-")  # never the real database

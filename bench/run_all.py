@@ -37,6 +37,8 @@ def main() -> int:
     style = ["bench/bench_style_control.py"] + (["--fastchat", fastchat] if fastchat else [])
     failures += run(style) != 0
     failures += run(["bench/bench_adaptive.py"]) != 0
+    failures += run(["bench/bench_intervals.py"]) != 0  # 130/500/1,000 systems against the code before issue 15
+    failures += run(["bench/bench_coverage.py"]) != 0  # about an hour on 2 cores: 5 designs × 200 crowds
     failures += run(["bench/bench_agreement.py"]) != 0
     failures += run(["bench/bench_rankings.py"]) != 0
     failures += run(["bench/bench_rater_flags.py"]) != 0

@@ -409,15 +409,26 @@ def _check_design(design: CrowdDesign) -> None:
         raise ValueError("repeat_echo must lie in [0, 1]")
 
 
-def simulate_crowd(design: CrowdDesign, *, seed: int | np.random.Generator = 0) -> Crowd:
+def simulate_crowd(
+    design: CrowdDesign, *, seed: int | np.random.Generator = 0, prompts_from: Crowd | None = None
+) -> Crowd:
     """Draw a whole crowd's judgments under `design` (vectorised; 1.5M judgments in a few seconds).
 
     Returns a `Crowd`. Raters ``0 .. n_raters-1`` are honest, the spammers follow in the order of
     ``design.spammers``. With every crowd effect off (sd's 0, ``position_mean`` 0, difficulty 1) an honest
     judgment is drawn from exactly the probabilities of `simulate_choice` for that rater's noise / tie /
     both-bad settings. Deterministic for a given ``seed``.
+
+    ``prompts_from``: reuse that crowd's prompts (their difficulty and system × prompt interaction; it
+    must have ``design.n_prompts`` prompts and ``design.n_systems`` systems) — another crowd on the same
+    prompts, e.g. to compute what a leaderboard on these prompts converges to.
     """
     _check_design(design)
+    if prompts_from is not None and prompts_from.interaction.shape != (design.n_prompts, design.n_systems):
+        raise ValueError(
+            f"prompts_from has {prompts_from.interaction.shape[0]} prompts × {prompts_from.interaction.shape[1]}"
+            f" systems; the design has {design.n_prompts} × {design.n_systems}"
+        )
     rng = np.random.default_rng(seed)
     k, n_prompts = design.n_systems, design.n_prompts
     behaviours = ["honest"] * design.n_raters + [b for b, c in design.spammers.items() for _ in range(c)]
@@ -434,6 +445,8 @@ def simulate_crowd(design: CrowdDesign, *, seed: int | np.random.Generator = 0) 
     speed = np.exp(rng.normal(0.0, design.speed_sd, n_raters))
     difficulty = np.exp(rng.normal(0.0, design.difficulty_sd, n_prompts))
     interaction = rng.normal(0.0, design.interaction_sd, (n_prompts, k))
+    if prompts_from is not None:
+        difficulty, interaction = prompts_from.difficulty, prompts_from.interaction
 
     # The item pool: item = prompt · per + slot, never materialised (a 1000-prompt, 130-system pool has 8M
     # items); each item's canonical orientation is a fixed coin per item (a hash, so repeated draws agree).

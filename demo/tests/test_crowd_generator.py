@@ -160,3 +160,17 @@ def test_bad_design_is_a_clear_error(change: dict, message: str) -> None:
         simulate_crowd(CrowdDesign(**{**CrowdDesign().__dict__, **change}), seed=0)
     with pytest.raises(ValueError, match="unknown behaviour"):
         choice_probabilities(0.5, 0.5, "lazy")
+
+
+def test_another_crowd_on_the_same_prompts() -> None:
+    design = CrowdDesign(
+        n_systems=4, n_prompts=6, n_raters=10, items_per_rater=20, interaction_sd=0.1, difficulty_sd=0.3
+    )
+    first = simulate_crowd(design, seed=1)
+    again = simulate_crowd(design, seed=2, prompts_from=first)
+    other = simulate_crowd(design, seed=2)
+    assert np.array_equal(again.interaction, first.interaction) and np.array_equal(again.difficulty, first.difficulty)
+    assert not np.array_equal(other.interaction, first.interaction)
+    assert np.array_equal(again.rater, other.rater)  # only the prompts are taken over; the rest is seed 2's
+    with pytest.raises(ValueError, match="prompts_from has 6 prompts × 4 systems; the design has 7 × 4"):
+        simulate_crowd(CrowdDesign(**{**design.__dict__, "n_prompts": 7}), prompts_from=first)

@@ -51,6 +51,8 @@ def main() -> int:
         ratings_db = postgres.rsplit("/", 1)[0] + "/evalsite_ratings_bench"  # loaded by bench_ratings.py above
         failures += run(["bench/bench_lease_side.py"], env={"DATABASE_URL": ratings_db}) != 0
         failures += run(["bench/bench_export.py", "--db", postgres.rsplit("/", 1)[0] + "/evalsite_exports_bench"]) != 0
+        owner_db = postgres.rsplit("/", 1)[0] + "/evalsite_owner_bench"
+        failures += run(["bench/bench_owner_pages.py"], env={"DATABASE_URL": owner_db}) != 0
     return 1 if failures else 0
 
 

@@ -190,32 +190,74 @@ def simulate_rater(
     return stored
 
 
-def demo_study_load(*, owner: Any, spec: DemoStudySpec, seed: int = 7) -> Study | None:
-    """Create, import, launch and judge one demo study; None when it already exists."""
+#: ``progress(step, done, total)``: the loader reports each step of each study, and every simulated rater.
+ProgressCallback = Callable[[str, int, int], None]
+
+# The steps of one study, for progress: setup (images, import, gold, leak review, launch), one per
+# simulated rater, then the two result computations.
+SETUP_STEPS = 5
+
+
+def _no_progress(step: str, done: int, total: int) -> None:
+    return None
+
+
+def demo_study_load(
+    *, owner: Any, spec: DemoStudySpec, seed: int = 7, progress: ProgressCallback | None = None
+) -> Study | None:
+    """Create, import, launch and judge one demo study; None when it already exists.
+
+    `progress(step, done, total)` is called as each step ends (`total` = every step of this study), so a
+    command can show how far the load is; it must not raise.
+    """
     if Study.objects.filter(owner=owner, name=spec.name).exists():
         return None
+    report = progress or _no_progress
+    total = SETUP_STEPS + len(DEMO_RATER_PROFILES) + 2
+    done = 0
+
+    def step(name: str) -> None:
+        nonlocal done
+        done += 1
+        report(name, done, total)
+
     data = (CONTENT_DIR / spec.outputs_file).read_bytes()
     images = image_zip(json.loads(line) for line in data.decode("utf-8").splitlines()) if spec.images else None
+    step("images drawn" if spec.images else "content read")
     with transaction.atomic():
         study = study_create(owner=owner, name=spec.name, **spec.settings)
         import_outputs(study=study, data=data, images_zip=images, background=False)
+        step("outputs imported")
         if spec.gold_file:
             gold_import(study=study, data=(CONTENT_DIR / spec.gold_file).read_bytes())
+        step("gold pairs marked")
         # The demo shows the leak review: flagged outputs are excluded, so raters never see them.
         outputs_review(study=study, decision="exclude", all_flagged=True)
+        step("leaks reviewed")
         study = study_transition(study=study, action="launch")
+        step("launched")
         rng = random.Random(seed)
         clock = [timezone.now() - timedelta(days=2)]
         for profile in DEMO_RATER_PROFILES:
             simulate_rater(study=study, profile=profile, quota=spec.judgments_per_rater, rng=rng, clock=clock)
+            step(f"simulated rater {profile.name}")
     # What the background jobs would do next, done now so the demo shows flags and fresh leaderboards at once.
     quality_recompute(study=study)
+    step("rater quality computed")
     leaderboard_recompute(study_id=study.id)
+    step("leaderboards computed")
     return study
 
 
-def demo_load() -> dict[str, Any]:
-    """Load every demo study that is missing. Returns the owner's username and password and what was created."""
+def demo_load(*, progress: Callable[[str, str, int, int], None] | None = None) -> dict[str, Any]:
+    """Load every demo study that is missing. Returns the owner's username and password and what was created.
+
+    `progress(study_name, step, done, total)` reports each step of each study being loaded.
+    """
     owner, password = demo_owner_ensure()
-    created = [study.name for spec in _specs() if (study := demo_study_load(owner=owner, spec=spec))]
+    created = []
+    for spec in _specs():
+        report = (lambda step, done, total, name=spec.name: progress(name, step, done, total)) if progress else None
+        if demo_study_load(owner=owner, spec=spec, progress=report):
+            created.append(spec.name)
     return {"username": owner.get_username(), "password": password, "created": created}

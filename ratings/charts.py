@@ -102,6 +102,21 @@ def _sequential(v: float) -> str:
     return f"rgb({255 - 222 * v:.0f},{255 - 180 * v:.0f},{255 - 120 * v:.0f})"
 
 
+#: Heatmap labels longer than this are cut (with "…"); the full name stays in each cell's tooltip.
+HEATMAP_LABEL_CHARS = 24
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= HEATMAP_LABEL_CHARS else name[: HEATMAP_LABEL_CHARS - 1] + "…"
+
+
+def heatmap_cell_size(n: int, longest_label: int, *, target_width: int) -> int:
+    """The cell size (px) that makes a heatmap of `n` systems about `target_width` wide, between 20 and 100."""
+    text_w = min(longest_label, HEATMAP_LABEL_CHARS) * 7
+    margins = text_w * 1.5 + 20
+    return int(min(100, max(20, (target_width - margins) // max(n, 1))))
+
+
 def heatmap_svg(
     labels: Sequence[str],
     matrix: Sequence[Sequence[float | None]],
@@ -110,25 +125,37 @@ def heatmap_svg(
     description: str,
     kind: str = "win_rate",
     fmt: Callable[[float], str] | None = None,
-    cell: int = 34,
+    cell: int | None = None,
+    target_width: int = 540,
 ) -> SafeString:
-    """A labelled square heatmap: row system vs column system. ``kind`` "win_rate" (0..1, diverging) or "count"."""
+    """A labelled square heatmap: row system vs column system. ``kind`` "win_rate" (0..1, diverging) or "count".
+
+    The margins fit the longest label (about 7 px per character at 12 px), and the cells grow so the picture
+    is about ``target_width`` px wide (``cell`` fixes them instead): the chart fills its box at its natural
+    size; ``width``/``height`` attributes plus CSS ``max-width: 100%`` let it shrink on a phone (no inline
+    style attribute, for the Content-Security-Policy).
+    """
     n = len(labels)
-    label_w = 170
-    top = 150
+    shown = [_short(name) for name in labels]
+    longest = max((len(name) for name in shown), default=4)
+    cell = cell or heatmap_cell_size(n, longest, target_width=target_width)
+    text_w = longest * 7
+    label_w = text_w + 12
+    top = round(text_w * 0.87) + 14  # column labels are rotated by 60 degrees
     size = cell * max(n, 1)
-    width, height = label_w + size + 120, top + size + 10  # room for the last rotated label
+    width, height = label_w + size + round(text_w * 0.5) + 8, top + size + 10  # room for the last rotated label
     finite = [v for row in matrix for v in row if v is not None]
     vmax = max(finite) if finite else 1.0
     fmt = fmt or ((lambda v: f"{v:.2f}") if kind == "win_rate" else (lambda v: f"{v:.0f}"))
     show_text = cell >= 26
+    font = 10 if cell < 40 else 12
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'class="chart chart-heatmap" style="max-width:{width}px" {FONT}>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" class="chart chart-heatmap" {FONT}>',
         f"<title>{escape(title)}</title><desc>{escape(description)}</desc>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
     ]
-    for k, name in enumerate(labels):
+    for k, name in enumerate(shown):
         cy = top + cell * k + cell / 2 + 4
         parts.append(f'<text x="{label_w - 6}" y="{cy:.1f}" text-anchor="end" fill="#111">{escape(name)}</text>')
         cx = label_w + cell * k + cell / 2 + 4
@@ -154,14 +181,14 @@ def heatmap_svg(
                 dark = bool(kind == "count" and vmax and value / vmax > 0.6)
                 dark = dark or (kind == "win_rate" and abs(value - 0.5) > 0.35)
                 parts.append(
-                    f'<text x="{x0 + cell / 2:.1f}" y="{y0 + cell / 2 + 4:.1f}" text-anchor="middle" font-size="10" '
+                    f'<text x="{x0 + cell / 2:.1f}" y="{y0 + cell / 2 + 4:.1f}" text-anchor="middle" font-size="{font}" '
                     f'fill="{"#ffffff" if dark else "#111111"}">{escape(text)}</text>'
                 )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every data string above is escaped
 
 
-def quality_chart(*, rows: list[dict[str, Any]], width: int = 420, height: int = 320, pad: int = 44) -> dict:
+def quality_chart(*, rows: list[dict[str, Any]], width: int = 440, height: int = 340, pad: int = 56) -> dict:
     """Points of a gold-accuracy (y) vs majority-agreement (x) scatter, in SVG coordinates.
 
     Raters missing either measure are left out (counted in `n_missing`).
@@ -205,6 +232,8 @@ def quality_chart(*, rows: list[dict[str, Any]], width: int = 420, height: int =
 
 #: Heatmaps show at most this many systems (the best ones); the page says when it cut.
 HEATMAP_MAX_SYSTEMS = 30
+#: Up to this many systems the two heatmaps share a row.
+HEATMAP_SIDE_BY_SIDE_MAX = 10
 
 
 def leaderboard_charts(result: dict[str, Any]) -> dict[str, Any]:
@@ -213,14 +242,18 @@ def leaderboard_charts(result: dict[str, Any]) -> dict[str, Any]:
     rows = result["systems"]
     order = result["order"][:HEATMAP_MAX_SYSTEMS]
     m = len(order)
-    cell = 34 if m <= 16 else 20
+    # side by side (each about half the page) while both fit at a legible scale; else one per row
+    target = 540 if m <= HEATMAP_SIDE_BY_SIDE_MAX else 1100
     return {
         "dot_whisker": dot_whisker_svg(
             rows,
             title=_("Bradley-Terry scores with 95% bootstrap intervals"),
+            # xgettext:no-python-format
             description=_("One row per system, best first: the dot is the score, the whisker the 95% interval."),
         ),
         "heatmap_truncated": len(result["order"]) > HEATMAP_MAX_SYSTEMS,
+        # side by side while both fit at a legible scale; one per row for many systems
+        "heatmap_many": m > HEATMAP_SIDE_BY_SIDE_MAX,
         "heatmap_max": HEATMAP_MAX_SYSTEMS,
         "win_rate_svg": heatmap_svg(
             order,
@@ -228,7 +261,7 @@ def leaderboard_charts(result: dict[str, Any]) -> dict[str, Any]:
             title=_("Win rate of the row system against the column system (ties excluded)"),
             description=_("Blue: the row system wins more often; red: it loses more often; grey: never compared."),
             kind="win_rate",
-            cell=cell,
+            target_width=target,
         ),
         "battles_svg": heatmap_svg(
             order,
@@ -236,6 +269,6 @@ def leaderboard_charts(result: dict[str, Any]) -> dict[str, Any]:
             title=_("Number of judgments for each pair of systems"),
             description=_("Darker cells: more judgments compared these two systems."),
             kind="count",
-            cell=cell,
+            target_width=target,
         ),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ratings.stats import agreement as ag
 
@@ -42,3 +43,21 @@ def agreement_badge_for(result: dict[str, Any]) -> dict[str, Any]:
     """The badge of one agreement summary (``ratings.selectors.quality.study_agreement``), with its criterion."""
     badge = agreement_badge(alpha=result["alpha"], interval=result["interval"], n_units=result["n_units"])
     return {**badge, "criterion": result.get("criterion", "")}
+
+
+#: The display labels of the ratings models' choices that owner pages show, marked for translation
+#: (templates use ``{% translate event.get_action_display %}``); a test checks the list is complete.
+CHOICE_LABELS = (
+    # QualityEvent.Action
+    gettext_noop("Flagged"),
+    gettext_noop("Unflagged"),
+    gettext_noop("Blocked"),
+    gettext_noop("Unblocked"),
+    gettext_noop("Judgments excluded"),
+    gettext_noop("Judgments included again"),
+    # Export.Status
+    gettext_noop("Pending"),
+    gettext_noop("Running"),
+    gettext_noop("Done"),
+    gettext_noop("Failed"),
+)

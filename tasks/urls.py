@@ -16,8 +16,10 @@ owner_patterns = [
     path("studies/<slug:slug>/", studies.owner_study, name="owner-study"),
     path("studies/<slug:slug>/edit/", studies.study_edit_page, name="owner-study-edit"),
     path("studies/<slug:slug>/status/", studies.study_transition_page, name="owner-study-transition"),
+    path("studies/<slug:slug>/launch/", studies.study_launch_page, name="owner-study-launch"),
     path("studies/<slug:slug>/import/", imports.study_import_page, name="owner-study-import"),
     path("studies/<slug:slug>/outputs/", outputs.study_outputs_page, name="owner-study-outputs"),
+    path("studies/<slug:slug>/outputs/<str:public_id>/", outputs.study_output_page, name="owner-study-output"),
     path("studies/<slug:slug>/gold/", gold.study_gold_page, name="owner-study-gold"),
     path("studies/<slug:slug>/invites/", invites.owner_study_invites, name="owner-study-invites"),
 ]

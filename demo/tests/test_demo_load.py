@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
+from django.core.management import call_command
 from django.test import Client, RequestFactory
 
 from demo.loader import DEMO_USERNAME, demo_load
@@ -13,7 +17,17 @@ from tasks.models import Output, Rater, Study
 @pytest.mark.django_db(transaction=True)
 def test_demo_loads_judged_studies_and_is_idempotent(settings, tmp_path):
     settings.VAR_DIR = tmp_path
-    first = demo_load()
+    out, err = io.StringIO(), io.StringIO()
+    call_command("demo_load", stdout=out, stderr=err)  # as `make run` does, output not a terminal
+    # never silent: a line per step of each study, in order, ending with the leaderboards
+    steps = re.findall(r"^\[(\d+)/(\d+)\] (.+): (.+?) \(\d+ s\)$", err.getvalue(), re.M)
+    for name in ("Demo: assistant answers (text)", "Demo: text-to-image (images)"):
+        mine = [(int(done), int(total), step) for done, total, study, step in steps if study == name]
+        assert [done for done, _total, _step in mine] == list(range(1, mine[0][1] + 1))
+        assert mine[-1][2] == "leaderboards computed" and any("simulated rater" in s for *_n, s in mine)
+    assert "Loaded demo study: Demo: assistant answers (text)" in out.getvalue()
+    username, password = (tmp_path / "demo-login.txt").read_text().split()
+    first = {"username": username, "password": password, "created": re.findall("Loaded demo study", out.getvalue())}
     assert first["username"] == DEMO_USERNAME and len(first["created"]) == 2
 
     text = Study.objects.get(name__contains="(text)")
@@ -43,8 +57,10 @@ def test_demo_loads_judged_studies_and_is_idempotent(settings, tmp_path):
     board = Leaderboard.objects.get(study=text, criterion="overall", tag="", method="bradley_terry")
     assert board.result["systems"][0]["system"] == "atlas-70b"
 
-    second = demo_load()
+    calls: list[tuple] = []
+    second = demo_load(progress=lambda *call: calls.append(call))
     assert second["created"] == [] and second["password"] == first["password"]
+    assert calls == []  # nothing to load, nothing reported
     assert Study.objects.count() == 2
 
     client = Client()

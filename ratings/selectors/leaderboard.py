@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from ratings.models import METHOD_BT, Judgment, JudgmentChoice, Leaderboard
 from tasks.models import Comparison, Output, Prompt, Rater, Study
@@ -225,3 +225,108 @@ def leaderboard_choice(*, study: Study, criterion: str = "", tag: str = "") -> t
     criterion = criterion if criterion in keys else keys[0]
     tags = leaderboard_tags(study=study, criterion=criterion)
     return criterion, (tag if tag in tags else ""), tags
+
+
+#: The reasons a study's judgment is not counted in a leaderboard, in the order they are checked (each
+#: judgment is counted under the first reason that applies, so the reasons add up).
+LEFT_OUT_REASONS = (
+    "gold",  # gold items measure raters, not systems
+    "repeat",  # repeats duplicate a regular item (self-consistency)
+    "excluded_raters",  # raters the owner (or a rule) excluded
+    "flagged_raters",  # only when the options leave flagged raters out
+    "excluded_outputs",  # the pair shows an output the owner excluded
+    "no_choice",  # the judgment has no answer on this criterion (criterion added later)
+    "both_bad",  # both-bad votes, when the options drop them
+    "other_tags",  # the prompt does not carry the chosen tag
+)
+
+
+def leaderboard_options_of(snapshot: Leaderboard | None) -> LeaderboardOptions:
+    """The options a stored snapshot was computed with (the defaults for unknown or missing params)."""
+    params = dict(snapshot.params) if snapshot is not None else {}
+    known = {
+        key: params[key]
+        for key in (
+            "include_excluded_raters",
+            "exclude_flagged_raters",
+            "include_excluded_outputs",
+            "both_bad",
+            "elo_max_judgments",
+        )
+        if key in params
+    }
+    if isinstance(params.get("kinds"), list):
+        known["kinds"] = tuple(params["kinds"])
+    try:
+        return LeaderboardOptions(**known)
+    except (TypeError, ValueError):
+        return LeaderboardOptions()
+
+
+def leaderboard_count_breakdown(
+    *, study: Study, criterion: str, tag: str = "", options: LeaderboardOptions | None = None
+) -> dict[str, Any]:
+    """Why a leaderboard counts fewer judgments than the study page: every judgment of the study, and how
+    many each reason of LEFT_OUT_REASONS leaves out (each under the first reason that applies), under the
+    same options the leaderboard query uses (`_pair_sql`). ``counted`` is what the leaderboard counts now;
+    ``total = counted + sum(left_out)``. One aggregate query (plus one for the tag's prompts)."""
+    options = options or LeaderboardOptions()
+    kinds = list(options.kinds)
+    excluded = Output.LeakReview.EXCLUDED
+    has_choice = JudgmentChoice.objects.filter(judgment=OuterRef("pk"), criterion=criterion)
+    qs = Judgment.objects.filter(study=study).annotate(
+        answered=Exists(has_choice), answered_both_bad=Exists(has_choice.filter(choice="both_bad"))
+    )
+    never = Q(pk__isnull=True)  # matches no row (an empty IN would empty the whole aggregate)
+    reasons: dict[str, Q] = {
+        "gold": Q(comparison__kind=Comparison.Kind.GOLD) if Comparison.Kind.GOLD not in kinds else never,
+        "repeat": Q(comparison__kind=Comparison.Kind.REPEAT) if Comparison.Kind.REPEAT not in kinds else never,
+        "excluded_raters": Q(rater__excluded=True) if not options.include_excluded_raters else never,
+        "flagged_raters": Q(rater__status=Rater.Status.FLAGGED) if options.exclude_flagged_raters else never,
+        "excluded_outputs": (
+            Q(comparison__output_a__leak_review=excluded) | Q(comparison__output_b__leak_review=excluded)
+            if not options.include_excluded_outputs
+            else never
+        ),
+        "no_choice": Q(answered=False),
+        "both_bad": Q(answered_both_bad=True) if options.both_bad == "drop" else never,
+        "other_tags": never,
+    }
+    if tag:
+        # same matching as the leaderboard's per-tag query: prompts whose tag list holds this tag
+        tagged = [
+            pid for pid, tags in study.prompts.values_list("id", "tags") if isinstance(tags, list) and tag in tags
+        ]
+        reasons["other_tags"] = ~Q(comparison__prompt_id__in=tagged)
+    aggregates: dict[str, Count] = {"total": Count("pk")}
+    remaining = Q()
+    for reason in LEFT_OUT_REASONS:
+        condition = reasons[reason]
+        aggregates[reason] = Count("pk", filter=remaining & condition)
+        remaining &= ~condition
+    aggregates["counted"] = Count("pk", filter=remaining)
+    counts = {key: int(value or 0) for key, value in qs.aggregate(**aggregates).items()}
+    return {
+        "total": counts["total"],
+        "counted": counts["counted"],
+        "left_out": {reason: counts[reason] for reason in LEFT_OUT_REASONS if counts[reason]},
+        "criterion": criterion,
+        "tag": tag,
+        "both_bad_mode": options.both_bad,
+    }
+
+
+def leaderboard_elo_note(*, snapshot: Leaderboard | None, tag: str, options: LeaderboardOptions) -> str | None:
+    """Why the table's Elo column is empty, as a key: "tag" (Elo runs over all prompts only),
+    "too_many" (more judgments than `elo_max_judgments`: online Elo needs them all in order, it is
+    skipped), "unrated" (a system has no Elo rating); None when every row has one."""
+    if snapshot is None:
+        return None
+    if tag:
+        return "tag"
+    if snapshot.n_judgments > options.elo_max_judgments:
+        return "too_many"
+    rows = snapshot.result.get("systems", []) if isinstance(snapshot.result, dict) else []
+    if any(isinstance(r, dict) and r.get("elo") is None for r in rows):
+        return "unrated"
+    return None

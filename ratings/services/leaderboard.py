@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -169,8 +169,13 @@ def leaderboard_result(
     return base, n
 
 
-def leaderboard_compute(*, study: Study, options: LeaderboardOptions) -> list[Leaderboard]:
-    """Unsaved Leaderboard objects for every criterion × (all prompts, each tag), plus Elo per criterion."""
+def leaderboard_compute(
+    *, study: Study, options: LeaderboardOptions, progress: Callable[[int, int], None] | None = None
+) -> list[Leaderboard]:
+    """Unsaved Leaderboard objects for every criterion × (all prompts, each tag), plus Elo per criterion.
+
+    `progress(done, total)` is called after each Elo run and each Bradley-Terry fit (for a command's bar).
+    """
     systems = dict(study.systems.values_list("id", "name"))
     groups: dict[tuple[str, str], list[tuple[int, int, str, int]]] = defaultdict(list)
     for criterion, sa, sb, choice, n in leaderboard_counts(study=study, options=options):
@@ -184,6 +189,15 @@ def leaderboard_compute(*, study: Study, options: LeaderboardOptions) -> list[Le
     now = timezone.now()
     params = options.as_params()
     snapshots: list[Leaderboard] = []
+    total = len(criteria) + sum(1 for criterion, _tag in groups if criterion in criteria)
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
     for criterion in criteria:
         n_overall = sum(r[3] for r in groups[(criterion, "")])
         elo: dict[int, float] | None = None
@@ -213,6 +227,7 @@ def leaderboard_compute(*, study: Study, options: LeaderboardOptions) -> list[Le
                     computed_at=now,
                 )
             )
+        step()
     for (criterion, tag), rows in sorted(groups.items()):
         if criterion not in criteria:
             continue  # a criterion the owner removed from the study
@@ -229,6 +244,7 @@ def leaderboard_compute(*, study: Study, options: LeaderboardOptions) -> list[Le
                 computed_at=now,
             )
         )
+        step()
     _attach_elo(snapshots)
     return snapshots
 
@@ -247,11 +263,16 @@ def _attach_elo(snapshots: list[Leaderboard]) -> None:
                     entry["elo"] = elo_by_criterion[s.criterion][entry["system"]]
 
 
-def leaderboard_recompute(*, study_id: int, options: LeaderboardOptions | None = None) -> list[Leaderboard]:
+def leaderboard_recompute(
+    *,
+    study_id: int,
+    options: LeaderboardOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Leaderboard]:
     """Recompute and store every snapshot of a study (upsert on the unique constraint; stale ones deleted)."""
     study = Study.objects.get(pk=study_id)
     options = options or LeaderboardOptions()
-    snapshots = leaderboard_compute(study=study, options=options)
+    snapshots = leaderboard_compute(study=study, options=options, progress=progress)
     with transaction.atomic():
         Leaderboard.objects.bulk_create(
             snapshots,

@@ -153,6 +153,18 @@ def latent_strengths(*, study: Study, seed: int = 0) -> dict[int, float]:
     return {sid: (1.5 - 3.0 * i / (n - 1) if n > 1 else 0.0) for i, sid in enumerate(system_ids)}
 
 
+def comparisons_all_pairs(*, study: Study) -> None:
+    """Regular comparisons of every pair of outputs on each prompt of the study (sides as they come)."""
+    rows = []
+    for prompt_id in study.prompts.values_list("id", flat=True):
+        outputs = list(Output.objects.filter(prompt_id=prompt_id).order_by("id"))
+        rows += [
+            Comparison(study=study, prompt_id=prompt_id, output_a=a, output_b=b)
+            for a, b in itertools.combinations(outputs, 2)
+        ]
+    Comparison.objects.bulk_create(rows)
+
+
 def comparisons_add_gold_and_repeats(*, study: Study, n_gold: int, n_repeat: int, seed: int = 0) -> None:
     """Add gold comparisons (answer = the latent better side) and flipped repeats of regular comparisons."""
     strengths = latent_strengths(study=study, seed=seed)

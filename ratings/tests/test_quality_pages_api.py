@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 
 import pytest
 from django.test import Client
@@ -12,8 +11,8 @@ from django.urls import reverse
 
 from ratings.models import Judgment, QualityEvent
 from ratings.services import quality as services
-from ratings.tests.simulate import comparisons_add_gold_and_repeats, simulate_judgments
-from tasks.models import Comparison, Output, Rater, Study
+from ratings.tests.simulate import comparisons_add_gold_and_repeats, comparisons_all_pairs, simulate_judgments
+from tasks.models import Rater, Study
 from tasks.tests.factories import OwnerFactory, UserFactory, make_study_with_outputs
 
 pytestmark = pytest.mark.django_db
@@ -22,14 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def study() -> Study:
     study = make_study_with_outputs(n_systems=3, n_prompts=6)
-    rows = []
-    for prompt_id in study.prompts.values_list("id", flat=True):
-        outputs = list(Output.objects.filter(prompt_id=prompt_id).order_by("id"))
-        rows += [
-            Comparison(study=study, prompt_id=prompt_id, output_a=a, output_b=b)
-            for a, b in itertools.combinations(outputs, 2)
-        ]
-    Comparison.objects.bulk_create(rows)
+    comparisons_all_pairs(study=study)
     comparisons_add_gold_and_repeats(study=study, n_gold=6, n_repeat=4, seed=0)
     simulate_judgments(study=study, n_honest=5, spammers=("fast", "left"), seed=0)
     services.quality_recompute(study=study)

@@ -17,7 +17,10 @@ from ratings.models import METHOD_BT
 from ratings.presentation import agreement_badge_for
 from ratings.selectors.leaderboard import (
     leaderboard_choice,
+    leaderboard_count_breakdown,
+    leaderboard_elo_note,
     leaderboard_is_stale,
+    leaderboard_options_of,
     leaderboard_snapshot,
     study_criteria,
 )
@@ -44,6 +47,12 @@ def owner_leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
         # Newer judgments than the snapshot (recomputes are debounced): say so and offer "Recompute now".
         "stale": leaderboard_is_stale(study=study, snapshot=snap),
     }
+    options = leaderboard_options_of(snap)
+    if snap is not None:
+        # what the judgment count leaves out, next to the study page's count of every judgment
+        context["breakdown"] = leaderboard_count_breakdown(study=study, criterion=criterion, tag=tag, options=options)
+        context["elo_note"] = leaderboard_elo_note(snapshot=snap, tag=tag, options=options)
+        context["elo_max"] = options.elo_max_judgments
     if snap is not None and snap.result.get("systems"):
         result = snap.result
         context.update(

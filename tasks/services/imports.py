@@ -95,6 +95,9 @@ class _Errors:
 
     def raise_if_any(self, message: str = "Import rejected") -> None:
         if self.items:
+            # The checks run in passes (lines, then gold marks, then images): list what they found in file
+            # order — file-wide problems (no line) first, then by line, each line's problems as found.
+            self.items.sort(key=lambda item: (item["line"] is not None, item["line"] or 0))
             raise ApplicationError(
                 f"{message}: {len(self.items)}{'+' if self.truncated else ''} error(s); nothing was imported.",
                 code="import_invalid",

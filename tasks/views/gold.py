@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from evalsite.api import or_404
 from evalsite.errors import ApplicationError
 from evalsite.permissions import owner_required
-from tasks.forms import GoldFileForm, GoldMarkForm, form_errors_from
+from tasks.forms import GoldFileForm, GoldMarkForm, form_errors_from, import_format_for
 from tasks.selectors.gold import gold_comparisons
 from tasks.selectors.studies import study_for_owner
 from tasks.services.gold import gold_import, gold_mark, gold_unmark
@@ -49,7 +49,7 @@ def study_gold_page(request: HttpRequest, slug: str) -> HttpResponse:
                 result = gold_import(
                     study=study,
                     data=upload.read(),
-                    file_format="csv" if upload.name.lower().endswith(".csv") else "jsonl",
+                    file_format=import_format_for(upload.name),
                 )
                 messages.success(request, _("%(n)d gold pair(s) saved.") % {"n": result["gold_marked"]})
                 return redirect("owner-study-gold", slug=study.slug)

@@ -9,8 +9,6 @@ Flow: /r/<slug>/?<crowd ids>  → binds the session to a Rater, redirects (ids l
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,11 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from evalsite.api import or_404
 from evalsite.errors import ApplicationError
 from tasks.lib.markdown import render_markdown
-from tasks.models import Output, Prompt, Rater, Study
+from tasks.models import Rater, Study
 from tasks.selectors.rater import assignment_for_page, completion_target, rater_progress, session_key, session_rater
 from tasks.selectors.studies import study_for_rater_link
 from tasks.services.assignment import assignment_next, assignment_page_data
 from tasks.services.rater import rater_consent, rater_enter, rater_finish, rater_identity_from_params
+from tasks.views.rendering import output_as_rater_sees, prompt_as_rater_sees
 
 
 def _message(
@@ -107,26 +106,6 @@ def rater_consent_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "rater/consent.html", {"study": study, "instructions": render_markdown(study.instructions)})
 
 
-def _side(output: Output) -> dict[str, Any]:
-    """Identical handling for both sides: no branch may depend on which system produced the output."""
-    return {
-        "html": render_markdown(output.text),
-        "image_url": reverse("blind-image", args=[output.public_id]) if output.image else "",
-    }
-
-
-def _prompt(prompt: Prompt) -> dict[str, Any]:
-    return {
-        "html": render_markdown(prompt.text),
-        "image_url": reverse("blind-image", args=[prompt.public_id]) if prompt.image else "",
-        "messages": [
-            {"role": str(m.get("role", "")), "html": render_markdown(str(m.get("content", "")))}
-            for m in (prompt.messages or [])
-            if isinstance(m, dict)
-        ],
-    }
-
-
 @require_GET
 def rater_task(request: HttpRequest, slug: str) -> HttpResponse:
     study, rater, early = _rater_or_redirect(request, slug)
@@ -187,10 +166,10 @@ def rater_task(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "study": study,
             "assignment": assignment,
-            "prompt": _prompt(page["prompt"]),
+            "prompt": prompt_as_rater_sees(page["prompt"]),
             "sides": [
-                ("left", _("Left response"), _side(page["left"])),
-                ("right", _("Right response"), _side(page["right"])),
+                ("left", _("Left response"), output_as_rater_sees(page["left"])),
+                ("right", _("Right response"), output_as_rater_sees(page["right"])),
             ],
             "criteria": criteria,
             "likert_points": list(range(1, study.likert_scale + 1)) if study.likert_scale else [],

@@ -6,18 +6,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from evalsite.cli import command_error
 from evalsite.errors import ApplicationError
+from evalsite.progress import Progress, add_progress_argument
 from ratings.services import exports as export_services
-from tasks.models import Study
+from tasks.management.cli import add_study_argument, study_from_slug
 
 
 class Command(BaseCommand):
-    help = "Export a study's judgments, preferences, battles or leaderboard (streamed; see docs/formats.md)."
+    help = (
+        "Export a study's judgments, preferences, battles or leaderboard to a file (or stdout with --out -), "
+        "with the same filters and checks as the Exports page; formats in docs/formats.md. A progress bar "
+        "goes to stderr on a terminal."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("slug")
+        add_study_argument(parser)
         parser.add_argument("--format", required=True, choices=export_services.FORMATS)
         parser.add_argument("--file-type", default="", help="jsonl/json (default) or csv; inferred from --out")
         parser.add_argument("--out", required=True, help="output path, or - for stdout; .zip for an archive")
@@ -35,11 +41,10 @@ class Command(BaseCommand):
         parser.add_argument("--min-votes", default="")
         parser.add_argument("--min-agreement", default="")
         parser.add_argument("--drop-ties", action="store_true")
+        add_progress_argument(parser)
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        study = Study.objects.filter(slug=opts["slug"]).first()
-        if study is None:
-            raise CommandError(f"No study with slug {opts['slug']!r}.")
+        study = study_from_slug(opts["slug"])
         out = opts["out"]
         file_type = opts["file_type"]
         if not file_type and out != "-":
@@ -63,17 +68,34 @@ class Command(BaseCommand):
             file_type = export_services.export_validate_format(format=opts["format"], file_type=file_type)
             filters = export_services.export_filters_parse(study=study, data=raw)
         except ApplicationError as err:
-            raise CommandError(err.message) from None
+            raise command_error(err) from None
+        bar = Progress(self.stderr, force=opts["progress"])
+        total = export_services.export_count(study=study, format=opts["format"], filters=filters)
+        written = 0
+
+        def on_row() -> None:
+            nonlocal written
+            written += 1
+            bar(written, total, f"export {opts['format']}")
+
         if out == "-":
             for chunk in export_services.export_bytes(
-                study=study, format=opts["format"], file_type=file_type, filters=filters
+                study=study, format=opts["format"], file_type=file_type, filters=filters, on_row=on_row
             ):
                 sys.stdout.buffer.write(chunk)
+            bar.finish()
             return
         zipped = out.endswith(".zip") or export_services.export_needs_zip(study=study, format=opts["format"])
         if zipped and not out.endswith(".zip"):
             out += ".zip"
         rows = export_services.export_write_file(
-            study=study, format=opts["format"], file_type=file_type, filters=filters, path=Path(out), zipped=zipped
+            study=study,
+            format=opts["format"],
+            file_type=file_type,
+            filters=filters,
+            path=Path(out),
+            zipped=zipped,
+            on_row=on_row,
         )
+        bar.finish()
         self.stderr.write(f"wrote {rows} rows to {out}")

@@ -54,6 +54,16 @@ def owner(db):
 
 
 @pytest.fixture
+def browser(owner):
+    """The owner's browser: a client that checks CSRF tokens, as a real browser session does."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
 def draft_text_study(owner):
     return StudyFactory(owner=owner, status="draft", modality="text")
 

@@ -15,13 +15,6 @@ from tasks.tests.factories import OwnerFactory, StudyFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def browser(owner):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(owner)
-    return client
-
-
 def post_form(client: Client, url: str, data: dict, **extra):
     """GET the page, take its CSRF token, POST the form (as a browser does)."""
     page = client.get(url)
@@ -48,6 +41,9 @@ FORM_DEFAULTS = {
     "completion_code": "ABC123",
     "completion_redirect_url": "",
     "gold_feedback": "on",
+    "image_canvas": "pad",
+    "image_canvas_width": "",
+    "image_canvas_height": "",
 }
 
 
@@ -102,10 +98,14 @@ def test_text_study_from_create_to_launch(browser):
     assert response.status_code == 302
     assert Comparison.objects.filter(study=study, kind="gold").count() == 1
 
-    # The launch button's form posts to /status/ with the page's CSRF token.
+    # Launch happens on its confirmation page: a bare POST to /status/ only leads there.
     page = browser.get(f"/studies/{study.slug}/")
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1).decode()
     response = browser.post(f"/studies/{study.slug}/status/", {"csrfmiddlewaretoken": token, "action": "launch"})
+    assert response.status_code == 302 and response["Location"] == f"/studies/{study.slug}/launch/"
+    study.refresh_from_db()
+    assert study.status == "draft"
+    response = post_form(browser, f"/studies/{study.slug}/launch/", {})
     assert response.status_code == 302
     study.refresh_from_db()
     assert study.status == "live"
